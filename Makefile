@@ -1,0 +1,75 @@
+# solo5-spt: the one entry point.
+#
+#   make                 build the tender, the SDK, the examples and tests
+#   make demo            build, then run the example unikernels
+#   make check           build, then run every test
+#   make install         PREFIX=/usr/local DESTDIR= (staged installs)
+#   make clean
+#
+# Missing Debian packages are installed first (as root), or named.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+B := build
+SDK := $(B)/sdk
+
+CC := gcc
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	-DSPT_VERSION='"$(VERSION)"' \
+	-Iloader -Ifilters -Ispt -Iguest-abi/include
+# The tender is static and position-independent: no dynamic loader to run
+# at start-up, and it lives far above guest memory.
+TENDER_LDFLAGS := -static-pie
+
+.PHONY: all demo check install clean deps
+.DEFAULT_GOAL := all
+
+DEPS_STAMP := $(B)/.deps-ok
+$(DEPS_STAMP): mk/deps.sh
+	@./mk/deps.sh
+	@mkdir -p $(@D) && touch $@
+deps: $(DEPS_STAMP)
+
+# Host objects: build/host/<path>.o, with header dependencies.
+$(B)/host/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/host/%.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+include loader/module.mk
+include filters/module.mk
+include spt/module.mk
+include guest-abi/module.mk
+include examples/module.mk
+include tests/module.mk
+
+all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
+
+demo: all
+	@for spt in $(EXAMPLES_DEMO); do \
+	    echo "== $(TENDER) $$spt"; \
+	    $(TENDER) $$spt || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/solo5-spt \
+	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(TENDER) $(SDK)/bin/solo5-spt-cc \
+	    $(SDK)/bin/solo5-spt-mft $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(SDK_LIBFILES) $(DESTDIR)$(PREFIX)/lib/solo5-spt
+	install -m 644 $(SDK_TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/solo5-spt
+	install -m 644 $(SDK_ABI_HEADERS) \
+	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5
+	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' \
+	    guest-abi/solo5-bindings-spt.pc.in \
+	    >$(DESTDIR)$(PREFIX)/lib/pkgconfig/solo5-bindings-spt.pc
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/host -name '*.d' 2>/dev/null)

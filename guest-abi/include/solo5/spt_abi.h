@@ -1,0 +1,77 @@
+/*
+ * spt_abi.h: the hand-over between the spt tender and its guest.
+ *
+ * Self-contained: C99 types only. Guest addresses are host addresses: the
+ * guest runs inside the tender's process, in memory [0, mem_size) of which
+ * the tender maps [SPT_HOST_MEM_BASE, mem_size).
+ */
+#ifndef SOLO5_SPT_ABI_H
+#define SOLO5_SPT_ABI_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define SPT_HOST_MEM_BASE   0x10000UL  /* below stays unmapped: NULL faults */
+#define SPT_BOOT_INFO_BASE  0x11000UL
+#define SPT_LOW_MEM_END     0x100000UL /* boot data ends, program begins */
+#define SPT_PAGE_SIZE       0x1000UL
+#define SPT_CMDLINE_SIZE    8192       /* including the terminating NUL */
+#define SPT_TIMERFD_EVENT   0xfffffffeULL /* epoll data of the timerfd */
+
+/* %rdi at entry points here; the tender fills it in, the guest reads it. */
+struct spt_boot_info {
+    uint64_t mem_size;   /* bytes of guest memory, stack on top */
+    uint64_t kernel_end; /* end of the highest segment with file content */
+    const char *cmdline; /* NUL-terminated, SPT_CMDLINE_SIZE at most */
+    const void *mft;     /* the guest's copy of the manifest */
+    int epollfd;
+    int timerfd;
+};
+
+_Static_assert(sizeof(struct spt_boot_info) == 40, "boot info is 40 bytes");
+_Static_assert(offsetof(struct spt_boot_info, cmdline) == 16, "cmdline at 16");
+_Static_assert(offsetof(struct spt_boot_info, mft) == 24, "mft at 24");
+_Static_assert(offsetof(struct spt_boot_info, epollfd) == 32, "epollfd at 32");
+_Static_assert(offsetof(struct spt_boot_info, timerfd) == 36, "timerfd at 36");
+
+/*
+ * Extension records: ours, not Solo5's. They sit in the gap between the
+ * boot info and the manifest copy. Under the Solo5 tender the gap is empty,
+ * so a guest that finds no record behaves exactly as Solo5 admits.
+ *
+ * Each record starts with this header; size counts the header, is a
+ * multiple of 8 and never runs past the manifest. A guest walks the records
+ * from SPT_EXT_BASE and ignores magics it does not know.
+ */
+#define SPT_EXT_BASE (SPT_BOOT_INFO_BASE + sizeof(struct spt_boot_info))
+
+struct spt_ext_header {
+    uint64_t magic;
+    uint64_t size;
+};
+
+/*
+ * Multi-block I/O: the tender's policy admits pread64/pwrite64 of any
+ * multiple of the block size up to max_io_size bytes (see filters/).
+ */
+#define SPT_EXT_BLOCK_MAGIC 0x314b4c4254505300ULL /* "\0SPTBLK1" */
+struct spt_ext_block {
+    struct spt_ext_header h;
+    uint64_t max_io_size;
+};
+
+/* Fast clock: the host vDSO's clock_gettime, callable from the guest. */
+#define SPT_EXT_CLOCK_MAGIC 0x314b4c4354505300ULL /* "\0SPTCLK1" */
+struct spt_ext_clock {
+    struct spt_ext_header h;
+    uint64_t vdso_clock_gettime; /* int (*)(int, struct timespec *) */
+};
+
+/* Kernel-supplied random bytes, for the stack-protector canary. */
+#define SPT_EXT_RANDOM_MAGIC 0x31444e5254505300ULL /* "\0SPTRND1" */
+struct spt_ext_random {
+    struct spt_ext_header h;
+    uint8_t bytes[32];
+};
+
+#endif /* SOLO5_SPT_ABI_H */

@@ -1,0 +1,90 @@
+/*
+ * block.c: block devices (--block:NAME=PATH, spec section 6).
+ *
+ * The guest gets the descriptor and calls pread64/pwrite64 itself; the
+ * policy, not this file, keeps those calls inside [0, capacity).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "tender.h"
+
+static int block_capacity(int fd, const struct stat *st, uint64_t *capacity)
+{
+    if (S_ISREG(st->st_mode)) {
+        *capacity = (uint64_t)st->st_size;
+        return 0;
+    }
+    return ioctl(fd, BLKGETSIZE64, capacity);
+}
+
+static int block_refuse(struct device *d, char *err, size_t errlen,
+                        const char *why)
+{
+    snprintf(err, errlen, "--block:%s=%s: %s", d->opt->name, d->opt->value,
+             why);
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
+    return -1;
+}
+
+static int block_attach(struct device *d, char *err, size_t errlen)
+{
+    uint64_t bs = d->opt->sector_size, capacity;
+    char why[160];
+    struct stat st;
+
+    d->fd = open(d->opt->value, O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (d->fd == -1) {
+        snprintf(why, sizeof why, "cannot open read-write: %s",
+                 strerror(errno));
+        return block_refuse(d, err, errlen, why);
+    }
+    if (fstat(d->fd, &st) == -1 ||
+        !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+        return block_refuse(d, err, errlen,
+                            "not a regular file or block device");
+    if (block_capacity(d->fd, &st, &capacity) == -1)
+        return block_refuse(d, err, errlen, "cannot read its size");
+    if (capacity < bs) {
+        snprintf(why, sizeof why, "size %llu bytes is smaller than one "
+                 "block (%llu bytes)", (unsigned long long)capacity,
+                 (unsigned long long)bs);
+        return block_refuse(d, err, errlen, why);
+    }
+    if (capacity % bs != 0) {
+        snprintf(why, sizeof why, "size %llu bytes is not a multiple of the "
+                 "block size (%llu bytes)", (unsigned long long)capacity,
+                 (unsigned long long)bs);
+        return block_refuse(d, err, errlen, why);
+    }
+    d->entry->u.block_basic.capacity = capacity;
+    d->entry->u.block_basic.block_size = (uint16_t)bs;
+    return 0;
+}
+
+static int block_add_rules(const struct device *d, struct policy *p)
+{
+    uint64_t capacity = d->entry->u.block_basic.capacity;
+
+    return policy_add_block(p, d->fd, capacity,
+                            d->entry->u.block_basic.block_size,
+                            policy_block_max_io(capacity), d->opt->name);
+}
+
+const struct device_ops block_ops = {
+    .kind = DEV_BLOCK,
+    .mft_type = MFT_DEV_BLOCK_BASIC,
+    .type_name = "BLOCK_BASIC",
+    .value_hint = "PATH",
+    .attach = block_attach,
+    .add_rules = block_add_rules,
+    .polled = false,
+};

@@ -1,0 +1,64 @@
+/*
+ * fds.c: the descriptors the guest inherits.
+ *
+ * The policy lets the guest write fd 1. If the tender were started with fd
+ * 1 closed, the first file it opens would become fd 1 and the guest could
+ * write into it; so 0-2 are made valid (on /dev/null) before anything is
+ * opened. Every other inherited descriptor is closed, except the tap
+ * descriptors the operator handed over with --net:NAME=@FD.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tender.h"
+
+void fds_make_safe(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        /* The lowest free descriptor is fd itself. */
+        if (open("/dev/null", O_RDWR) != fd)
+            _exit(1); /* no safe stderr to say so */
+    }
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+static void close_from_to(unsigned first, unsigned last)
+{
+    if (first > last)
+        return;
+    if (close_range(first, last, 0) == 0)
+        return;
+    /* Kernels before 5.9: close one by one up to the descriptor limit. */
+    long max = sysconf(_SC_OPEN_MAX);
+
+    for (long fd = first; fd <= (long)last && fd < max; fd++)
+        close((int)fd);
+}
+
+void fds_close_inherited(const struct spt_opts *opts)
+{
+    int keep[SPT_MAX_DEVICES];
+    unsigned n = 0, next = 3;
+
+    for (unsigned i = 0; i < opts->ndev; i++)
+        if (opts->dev[i].fd >= 0)
+            keep[n++] = opts->dev[i].fd;
+    qsort(keep, n, sizeof keep[0], cmp_int);
+    for (unsigned i = 0; i < n; i++) {
+        if ((unsigned)keep[i] > next)
+            close_from_to(next, (unsigned)keep[i] - 1);
+        next = (unsigned)keep[i] + 1;
+    }
+    close_from_to(next, UINT_MAX);
+}

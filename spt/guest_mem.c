@@ -1,0 +1,66 @@
+/*
+ * guest_mem.c: guest memory at its fixed address.
+ *
+ * Guest addresses are host addresses, so the guest's memory is mapped at
+ * [SPT_HOST_MEM_BASE, mem_size) exactly. The tender is position-independent
+ * and lives far above; MAP_FIXED_NOREPLACE makes the kernel refuse rather
+ * than replace anything already there. MAP_NORESERVE: untouched pages cost
+ * nothing, so many idle guests fit on one host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "solo5/spt_abi.h"
+#include "tender.h"
+
+/* The lowest address the tender itself occupies: its code or its heap. */
+static uint64_t tender_low(void)
+{
+    uint64_t code = (uint64_t)(uintptr_t)&guest_mem_map;
+    uint64_t heap = (uint64_t)(uintptr_t)sbrk(0);
+
+    return code < heap ? code : heap;
+}
+
+int guest_mem_map(uint64_t mem_size, bool exec, char *err, size_t errlen)
+{
+    int prot = PROT_READ | PROT_WRITE | (exec ? PROT_EXEC : 0);
+    void *want = (void *)SPT_HOST_MEM_BASE;
+    void *got;
+
+    if (mem_size > tender_low()) {
+        snprintf(err, errlen, "--mem: %llu MiB of guest memory would reach "
+                 "the tender's own memory at 0x%llx",
+                 (unsigned long long)(mem_size >> 20),
+                 (unsigned long long)tender_low());
+        return -1;
+    }
+    got = mmap(want, mem_size - SPT_HOST_MEM_BASE, prot,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+                   MAP_NORESERVE,
+               -1, 0);
+    if (got == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map %llu MiB of guest memory at 0x%lx:"
+                 " %s", (unsigned long long)(mem_size >> 20),
+                 SPT_HOST_MEM_BASE,
+                 errno == EEXIST ? "the range is already in use"
+                                 : strerror(errno));
+        return -1;
+    }
+    if (got != want) { /* a kernel that ignores MAP_FIXED_NOREPLACE */
+        munmap(got, mem_size - SPT_HOST_MEM_BASE);
+        snprintf(err, errlen, "cannot map guest memory at 0x%lx: the range "
+                 "is already in use", SPT_HOST_MEM_BASE);
+        return -1;
+    }
+    return 0;
+}
+
+int guest_mem_protect(void *arg, uint64_t start, uint64_t end, int prot)
+{
+    (void)arg;
+    return mprotect((void *)(uintptr_t)start, end - start, prot);
+}

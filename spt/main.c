@@ -1,0 +1,166 @@
+/*
+ * main.c: solo5-spt, the order of things.
+ *
+ * Parse, read the guest's notes, bind devices to its manifest, map and load
+ * it, attach devices, create the host resources, build the allowlist, lay
+ * out the boot data; then close what the guest must not keep, install the
+ * allowlist and jump. Any refusal before the jump is one line and status 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+
+#include "solo5/spt_abi.h"
+#include "tender.h"
+
+#ifndef SPT_VERSION
+#define SPT_VERSION "unknown"
+#endif
+
+void die(const char *fmt, ...)
+{
+    char msg[SPT_ERR_SIZE];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    fprintf(stderr, "solo5-spt: %s\n", msg);
+    exit(1);
+}
+
+static void guest_open(struct tender *t)
+{
+    struct loader_err lerr;
+    struct solo5_abi1 abi;
+
+    t->kernel_fd = open(t->opts.kernel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (t->kernel_fd == -1)
+        die("%s: cannot open: %s", t->opts.kernel, strerror(errno));
+    t->mft = calloc(1, MFT_MAX_SIZE);
+    if (t->mft == NULL)
+        die("out of memory");
+    if (loader_src_from_fd(&t->src, t->kernel_fd, t->opts.kernel, &lerr) ||
+        elf_image_read(&t->src, &t->img, &lerr) ||
+        solo5_abi_check(&t->src, &t->img, &abi, &lerr) ||
+        solo5_manifest_read(&t->src, &t->img, t->mft, &t->mft_size, &lerr) ||
+        elf_check_segments(&t->src, &t->img, t->opts.mem_size,
+                           &t->kernel_end, &lerr))
+        die("%s", lerr.msg);
+}
+
+static void guest_load(struct tender *t)
+{
+    char err[SPT_ERR_SIZE];
+    struct loader_err lerr;
+    struct guest_region mem = {
+        .base = (uint8_t *)SPT_HOST_MEM_BASE,
+        .base_addr = SPT_HOST_MEM_BASE,
+        .mem_size = t->opts.mem_size,
+        .protect = guest_mem_protect,
+    };
+
+    if (guest_mem_map(t->opts.mem_size, t->opts.exec_heap, err, sizeof err))
+        die("%s", err);
+    if (elf_load_segments(&t->src, &t->img, &mem, &t->kernel_end, &lerr))
+        die("%s", lerr.msg);
+}
+
+/* The epoll set and the timerfd the guest yields on (spec section 4). */
+static void host_resources(struct tender *t)
+{
+    struct epoll_event ev = {.events = EPOLLIN};
+
+    t->epollfd = epoll_create1(EPOLL_CLOEXEC);
+    if (t->epollfd == -1)
+        die("epoll_create1: %s", strerror(errno));
+    t->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (t->timerfd == -1)
+        die("timerfd_create: %s", strerror(errno));
+    ev.data.u64 = SPT_TIMERFD_EVENT;
+    if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, t->timerfd, &ev) == -1)
+        die("epoll_ctl(timerfd): %s", strerror(errno));
+    for (unsigned i = 0; i < t->ndev; i++) {
+        if (!t->dev[i].ops->polled)
+            continue;
+        ev.data.u64 = t->dev[i].index;
+        if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, t->dev[i].fd, &ev) == -1)
+            die("--net:%s: cannot poll the device: %s", t->dev[i].opt->name,
+                strerror(errno));
+    }
+}
+
+static void policy_build(struct tender *t)
+{
+    char err[SPT_ERR_SIZE] = "";
+
+    policy_init(&t->policy);
+    if (policy_add_core(&t->policy, t->epollfd, t->timerfd) ||
+        devices_add_rules(t, &t->policy))
+        die("out of memory building the seccomp policy");
+    if (policy_compile(&t->policy, &t->bpf, err, sizeof err))
+        die("%s", err);
+}
+
+/*
+ * The last acts: nothing the tender opened for itself stays open, the
+ * allowlist goes in, and no library code runs after it.
+ */
+static void __attribute__((noreturn)) guest_start(struct tender *t)
+{
+    uint64_t entry = t->img.entry, sp = t->opts.mem_size - 8;
+
+    close(t->kernel_fd);
+    elf_image_free(&t->img);
+    policy_free(&t->policy);
+    free(t->mft);
+    if (policy_install(&t->bpf) != 0)
+        die("cannot install the seccomp filter: %s", strerror(errno));
+    spt_launch(sp, entry, SPT_BOOT_INFO_BASE);
+}
+
+int main(int argc, char **argv)
+{
+    static struct tender t;
+    char err[SPT_ERR_SIZE];
+
+    fds_make_safe();
+    if (cmdline_parse(argc, argv, &t.opts, err, sizeof err) == -1)
+        die("%s", err);
+    if (t.opts.help) {
+        fputs(cmdline_usage, stdout);
+        return 0;
+    }
+    if (t.opts.version) {
+        printf("solo5-spt %s (Solo5 spt ABI version %d)\n", SPT_VERSION,
+               SOLO5_SPT_ABI_VERSION);
+        return 0;
+    }
+    fds_close_inherited(&t.opts);
+
+    guest_open(&t);
+    if (devices_bind(&t, err, sizeof err) == -1)
+        die("%s", err);
+    guest_load(&t);
+    if (devices_attach(&t, err, sizeof err) == -1)
+        die("%s", err);
+    host_resources(&t);
+    policy_build(&t);
+    if (boot_write(&t, err, sizeof err) == -1)
+        die("%s", err);
+
+    if (t.opts.print_policy) {
+        policy_print(&t.policy, &t.bpf, stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    guest_start(&t);
+}

@@ -1,0 +1,2 @@
+tests:=
+TEST_PROGS:=
