@@ -55,19 +55,24 @@ demo: all
 	    $(TENDER) $$spt || exit 1; \
 	done
 
-install: all
+# The pkg-config file carries the installed wrapper's own flags, so that
+# build systems that call the compiler themselves use the same ones.
+PC_FILE = $(DESTDIR)$(PREFIX)/lib/pkgconfig/solo5-bindings-spt.pc
+install: $(TENDER) $(SDK_FILES)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/solo5-spt \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(TENDER) $(SDK)/bin/solo5-spt-cc \
-	    $(SDK)/bin/solo5-spt-mft $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(TENDER) $(SDK_CC) $(SDK_MFT) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(SDK_LIBFILES) $(DESTDIR)$(PREFIX)/lib/solo5-spt
 	install -m 644 $(SDK_TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/solo5-spt
 	install -m 644 $(SDK_ABI_HEADERS) \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5
-	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' \
-	    guest-abi/solo5-bindings-spt.pc.in \
-	    >$(DESTDIR)$(PREFIX)/lib/pkgconfig/solo5-bindings-spt.pc
+	{ echo "Name: solo5-bindings-spt"; \
+	  echo "Description: Solo5 spt bindings of the solo5-spt SDK"; \
+	  echo "Version: $(VERSION)"; \
+	  echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
+	  echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
+	} | sed 's|$(DESTDIR)$(PREFIX)|$(PREFIX)|g' >$(PC_FILE)
 
 clean:
 	rm -rf $(B)

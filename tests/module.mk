@@ -1,2 +1,66 @@
-tests:=
-TEST_PROGS:=
+# tests/: unit tests (cmocka), the Solo5 compatibility check, and guest
+# end-to-end tests run under the real tender.
+
+# Tests build paths with snprintf and check the results by use.
+TEST_CFLAGS := -Itests/lib -Wno-format-truncation
+TEST_LINK := $(CC) -pie
+
+UNIT_TESTS := $(B)/tests/unit/test_loader $(B)/tests/unit/test_cmdline \
+	$(B)/tests/unit/test_policy
+COMPAT := $(B)/tests/compat/solo5_compat
+E2E := $(B)/tests/e2e/test_guests
+SDK_TEST := $(B)/tests/e2e/test_sdk
+
+$(B)/host/tests/%.o: HOST_CFLAGS += $(TEST_CFLAGS)
+
+$(B)/tests/unit/test_loader: $(B)/host/tests/unit/test_loader.o \
+		$(B)/host/tests/lib/elfgen.o $(LOADER_LIB)
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lcmocka
+
+$(B)/tests/unit/test_cmdline: $(B)/host/tests/unit/test_cmdline.o \
+		$(B)/host/spt/cmdline.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lcmocka
+
+$(B)/tests/unit/test_policy: $(B)/host/tests/unit/test_policy.o \
+		$(B)/host/tests/lib/bpf_sim.o $(FILTERS_LIB)
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lseccomp -lcmocka
+
+$(COMPAT): $(B)/host/tests/compat/solo5_compat.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^
+
+$(E2E): $(B)/host/tests/e2e/test_guests.o $(B)/host/tests/lib/run.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lcmocka
+
+$(SDK_TEST): $(B)/host/tests/e2e/test_sdk.o $(B)/host/tests/lib/run.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -ljansson -lcmocka
+
+# Guests: tests/guests/NAME.c, with tests/guests/NAME.json if it exists.
+TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
+	$(wildcard tests/guests/*.c))
+.SECONDEXPANSION:
+$(B)/tests/guests/%.spt: tests/guests/%.c $$(wildcard tests/guests/$$*.json) \
+		$(SDK_FILES)
+	@mkdir -p $(@D)
+	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
+
+TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E) $(SDK_TEST) $(TEST_GUESTS)
+ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
+
+check: all
+	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
+	@echo "== Solo5 tender rules on every .spt the build produces"
+	$(COMPAT) $(ALL_SPT)
+	@! $(COMPAT) $(TENDER) >/dev/null || \
+	    { echo "solo5_compat accepted a non-guest"; exit 1; }
+	@echo "== SDK tools"
+	SPT_BUILD=$(B) $(SDK_TEST)
+	@echo "== guest end-to-end tests"
+	SPT_BUILD=$(B) $(E2E)
+	@echo "== make install, then build and run with the installed files"
+	./tests/install_test.sh

@@ -1,0 +1,11 @@
+/*
+ * hello: prints SUCCESS and its command line, between markers.
+ */
+#include "guest_util.h"
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    spt_printf("cmdline=[%s]\n", si->cmdline);
+    g_puts("SUCCESS\n");
+    return SOLO5_EXIT_SUCCESS;
+}

@@ -1,0 +1,19 @@
+/*
+ * sleep: yields for the number of milliseconds on its command line, then
+ * exits 0. Lets a test look at a running guest from outside.
+ */
+#include "guest_util.h"
+
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    const char *p = si->cmdline;
+    char w[24] = "1000";
+    solo5_time_t deadline;
+
+    g_word(&p, w, sizeof w);
+    deadline = solo5_clock_monotonic() + g_number(w) * 1000000ULL;
+    while (solo5_clock_monotonic() < deadline)
+        solo5_yield(deadline, NULL);
+    g_puts("AWAKE\n");
+    return 0;
+}

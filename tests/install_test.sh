@@ -1,0 +1,44 @@
+#!/bin/sh
+# install_test.sh: `make install` into a staging DESTDIR, then build and
+# run a unikernel with nothing but the installed files.
+set -eu
+B=${1:-build}
+stage=$(mktemp -d "${TMPDIR:-/tmp}/spt-install.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+make -s install PREFIX=/opt/spt DESTDIR="$stage" >/dev/null
+bin=$stage/opt/spt/bin
+test -x "$bin/solo5-spt" && test -x "$bin/solo5-spt-cc" &&
+    test -x "$bin/solo5-spt-mft"
+grep -q '^Cflags: .*-I/opt/spt/include/solo5-spt' \
+    "$stage/opt/spt/lib/pkgconfig/solo5-bindings-spt.pc"
+if grep -q "$stage" "$stage/opt/spt/lib/pkgconfig/solo5-bindings-spt.pc"; then
+    echo "install_test: the .pc file names the staging directory" >&2
+    exit 1
+fi
+
+cd "$stage"
+cat >app.c <<'APP'
+#include "solo5.h"
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    (void)si;
+    solo5_console_write("installed SDK works\n", 20);
+    return 3;
+}
+APP
+cat >manifest.json <<'JSON'
+{"type": "solo5.manifest", "version": 1,
+ "devices": [{"name": "storage", "type": "BLOCK_BASIC"}]}
+JSON
+"$bin/solo5-spt-cc" -O2 -o app.spt app.c manifest.json
+"$bin/solo5-spt-mft" query-manifest app.spt | grep -q '"storage"'
+"$bin/solo5-spt-mft" query-abi app.spt | grep -q '"spt"'
+truncate -s 1M disk.img
+status=0
+out=$("$bin/solo5-spt" --block:storage=disk.img app.spt --solo5:quiet) ||
+    status=$?
+[ "$status" = 3 ] || { echo "install_test: status $status, expected 3" >&2; exit 1; }
+[ "$out" = "installed SDK works" ] ||
+    { echo "install_test: output '$out'" >&2; exit 1; }
+echo "install_test: installed tender and SDK build and run a unikernel"
