@@ -49,11 +49,13 @@ include tests/module.mk
 
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
 
+DEMO_IMG := $(B)/examples/blk.img
 demo: all
-	@for spt in $(EXAMPLES_DEMO); do \
-	    echo "== $(TENDER) $$spt"; \
-	    $(TENDER) $$spt || exit 1; \
-	done
+	@echo "== $(TENDER) $(B)/examples/hello.spt"
+	@$(TENDER) $(B)/examples/hello.spt
+	@rm -f $(DEMO_IMG) && truncate -s 4M $(DEMO_IMG)
+	@echo "== $(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt"
+	@$(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt
 
 # The pkg-config file carries the installed wrapper's own flags, so that
 # build systems that call the compiler themselves use the same ones.

@@ -1,7 +1,7 @@
 # examples/: small real unikernels built with the SDK, each from
 # examples/NAME/main.c and examples/NAME/manifest.json.
-EXAMPLES := $(B)/examples/hello.spt
-EXAMPLES_DEMO := $(B)/examples/hello.spt
+EXAMPLES := $(B)/examples/hello.spt $(B)/examples/blk.spt \
+	$(B)/examples/net.spt
 
 $(B)/examples/%.spt: examples/%/main.c examples/%/manifest.json $(SDK_FILES)
 	@mkdir -p $(@D)

@@ -5,7 +5,7 @@
 set -eu
 
 packages="gcc make libc6-dev pkg-config libseccomp-dev libjansson-dev
-libcmocka-dev iproute2 iputils-ping"
+libcmocka-dev iproute2 iputils-ping ethtool strace"
 
 missing=
 for p in $packages; do

@@ -72,11 +72,9 @@ static int block_attach(struct device *d, char *err, size_t errlen)
 
 static int block_add_rules(const struct device *d, struct policy *p)
 {
-    uint64_t capacity = d->entry->u.block_basic.capacity;
-
-    return policy_add_block(p, d->fd, capacity,
-                            d->entry->u.block_basic.block_size,
-                            policy_block_max_io(capacity), d->opt->name);
+    return policy_add_block(p, d->fd, d->entry->u.block_basic.capacity,
+                            d->entry->u.block_basic.block_size, d->max_io,
+                            d->opt->name);
 }
 
 const struct device_ops block_ops = {

@@ -2,7 +2,8 @@
  * boot.c: what the guest finds in low memory at entry (spec section 4).
  *
  *   0x11000  struct spt_boot_info (40 bytes)
- *   0x11028  our extension records, if any (Solo5 leaves this gap empty)
+ *   0x11028  our extension records (Solo5 leaves this gap empty; so do
+ *            we with --x-no-extensions)
  *   ...      the manifest copy, 8-byte aligned, devices filled in
  *   ...      the command line, NUL-terminated
  *
@@ -19,6 +20,27 @@ static uint64_t align8(uint64_t x)
     return (x + 7) & ~7ULL;
 }
 
+/* Append a record at *at; returns it with its header filled in. */
+static void *ext_add(uint64_t *at, uint64_t magic, uint64_t size)
+{
+    struct spt_ext_header *h = (struct spt_ext_header *)(uintptr_t)*at;
+
+    h->magic = magic;
+    h->size = align8(size);
+    *at += h->size;
+    return h;
+}
+
+static void ext_write(const struct tender *t, uint64_t *at)
+{
+    struct spt_ext_block *blk;
+
+    if (t->opts.no_extensions)
+        return;
+    blk = ext_add(at, SPT_EXT_BLOCK_MAGIC, sizeof *blk);
+    blk->max_io_size = t->block_max_io;
+}
+
 int boot_write(const struct tender *t, char *err, size_t errlen)
 {
     struct spt_boot_info *bi = (struct spt_boot_info *)SPT_BOOT_INFO_BASE;
@@ -26,7 +48,7 @@ int boot_write(const struct tender *t, char *err, size_t errlen)
     uint8_t *mft;
     char *cmdline;
 
-    /* No extension records yet: the manifest follows the boot info. */
+    ext_write(t, &at);
     mft = (uint8_t *)(uintptr_t)align8(at);
     cmdline = (char *)mft + t->mft_size;
     if ((uint64_t)(uintptr_t)cmdline + SPT_CMDLINE_SIZE > SPT_LOW_MEM_END) {

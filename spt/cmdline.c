@@ -41,6 +41,9 @@ const char cmdline_usage[] =
     "  --x-print-policy          do everything up to starting the guest, "
     "then\n"
     "                            print the seccomp allowlist and exit 0\n"
+    "  --x-no-extensions         show the guest exactly what the Solo5 tender\n"
+    "                            does: no extension records, one block per\n"
+    "                            block I/O call (for compatibility testing)\n"
     "  --help                    print this help and exit\n"
     "  --version                 print the version and exit\n"
     "\n"
@@ -282,6 +285,10 @@ static int parse_option(const char *a, struct spt_opts *o,
     }
     if (strcmp(a, "--x-print-policy") == 0) {
         o->print_policy = true;
+        return 0;
+    }
+    if (strcmp(a, "--x-no-extensions") == 0) {
+        o->no_extensions = true;
         return 0;
     }
     m = &mods[*nmods];

@@ -36,6 +36,7 @@ struct spt_opts {
     uint64_t mem_size; /* bytes */
     bool exec_heap;    /* --x-exec-heap */
     bool print_policy; /* --x-print-policy */
+    bool no_extensions; /* --x-no-extensions: present what Solo5 does */
     bool help, version;
     unsigned ndev;
     struct dev_opt dev[SPT_MAX_DEVICES];

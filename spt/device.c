@@ -64,6 +64,7 @@ static int bind_one(struct tender *t, const struct dev_opt *opt, char *err,
     d->entry = e;
     d->index = (unsigned)(e - t->mft->e);
     d->fd = -1;
+    d->max_io = t->block_max_io;
     return 0;
 }
 

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
         return 0;
     }
     fds_close_inherited(&t.opts);
+    t.block_max_io = t.opts.no_extensions ? 0 : POLICY_BLOCK_MAX_IO;
 
     guest_open(&t);
     if (devices_bind(&t, err, sizeof err) == -1)

@@ -1,15 +1,178 @@
 /*
- * net.c: network devices (--net:NAME=IFACE, --net:NAME=@FD).
+ * net.c: network devices (--net:NAME=IFACE, --net:NAME=@FD; spec section 6).
+ *
+ * The tender never creates an interface: it attaches to an existing tap
+ * that is up, or uses a tap descriptor an orchestrator opened. The guest
+ * reads and writes whole Ethernet frames on the non-blocking descriptor.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 
 #include "tender.h"
 
+#define NET_FD_MTU 1500 /* what an @FD reports, as Solo5 0.8-0.9 did */
+
+static int net_refuse(struct device *d, char *err, size_t errlen,
+                      const char *fmt, const char *arg)
+{
+    int len = snprintf(err, errlen, "--net:%s=%s: ", d->opt->name,
+                       d->opt->value);
+
+    if (len > 0 && (size_t)len < errlen)
+        snprintf(err + len, errlen - (size_t)len, fmt, arg);
+    if (d->fd >= 0 && d->opt->fd < 0)
+        close(d->fd); /* ours: closing also drops a tap we may have made */
+    d->fd = -1;
+    return -1;
+}
+
+/* SIOCGIFFLAGS & co. go through any socket. */
+static int iface_ioctl(unsigned long req, struct ifreq *ifr)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+    if (s == -1)
+        return -1;
+    rc = ioctl(s, req, ifr);
+    close(s);
+    return rc;
+}
+
+static int iface_is_up(const char *name)
+{
+    struct ifreq ifr = {0};
+
+    strcpy(ifr.ifr_name, name);
+    if (iface_ioctl(SIOCGIFFLAGS, &ifr) == -1)
+        return -1;
+    /* A tap with nothing attached has no carrier but is still usable. */
+    return (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) != 0;
+}
+
+/*
+ * Frames are read into buffers of mtu + 14 bytes, so the host must not
+ * hand the tap coalesced (GRO) or unsegmented (GSO) super-frames.
+ */
+static void iface_offloads_off(int tapfd, const char *name)
+{
+    struct ethtool_value off[] = {{.cmd = ETHTOOL_SGRO},
+                                  {.cmd = ETHTOOL_SGSO}};
+    struct ifreq ifr = {0};
+
+    (void)ioctl(tapfd, TUNSETOFFLOAD, 0);
+    strcpy(ifr.ifr_name, name);
+    for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
+        ifr.ifr_data = (void *)&off[i];
+        (void)iface_ioctl(SIOCETHTOOL, &ifr); /* best effort */
+    }
+}
+
+static int tap_open(struct device *d, char *err, size_t errlen)
+{
+    const char *iface = d->opt->value;
+    struct ifreq ifr = {0};
+    int up;
+
+    if (strlen(iface) >= IFNAMSIZ || strchr(iface, '/') || iface[0] == '.')
+        return net_refuse(d, err, errlen, "'%s' is not an interface name",
+                          iface);
+    if (strchr(iface, '%'))
+        return net_refuse(d, err, errlen, "'%s' is a name template; name an "
+                          "existing tap interface", iface);
+    up = iface_is_up(iface);
+    if (up == -1)
+        return net_refuse(d, err, errlen, "no interface named '%s' (the tap "
+                          "must exist already)", iface);
+    if (up == 0)
+        return net_refuse(d, err, errlen, "interface '%s' is down", iface);
+    d->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (d->fd == -1)
+        return net_refuse(d, err, errlen, "cannot open /dev/net/tun: %s",
+                          strerror(errno));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    strcpy(ifr.ifr_name, iface);
+    if (ioctl(d->fd, TUNSETIFF, &ifr) == -1)
+        return net_refuse(d, err, errlen,
+                          errno == EBUSY ? "%s: the tap is already in use"
+                                         : "%s: not a tap interface",
+                          iface);
+    /* TUNSETIFF would have made a new tap had ours vanished meanwhile: a
+     * new one is down, and refusing closes (and removes) it. */
+    if (strcmp(ifr.ifr_name, iface) != 0 || iface_is_up(iface) != 1)
+        return net_refuse(d, err, errlen, "interface '%s' disappeared while "
+                          "attaching", iface);
+    strcpy(ifr.ifr_name, iface);
+    if (iface_ioctl(SIOCGIFMTU, &ifr) == -1 || ifr.ifr_mtu <= 0 ||
+        ifr.ifr_mtu > UINT16_MAX)
+        return net_refuse(d, err, errlen, "cannot read the MTU of '%s'",
+                          iface);
+    d->entry->u.net_basic.mtu = (uint16_t)ifr.ifr_mtu;
+    iface_offloads_off(d->fd, iface);
+    return 0;
+}
+
+/* --net:NAME=@FD: an open tap, plain frames (no packet info, no vnet). */
+static int tap_adopt(struct device *d, char *err, size_t errlen)
+{
+    struct ifreq ifr = {0};
+    int flags;
+
+    d->fd = d->opt->fd;
+    flags = fcntl(d->fd, F_GETFL);
+    if (flags == -1)
+        return net_refuse(d, err, errlen, "%s is not an open descriptor",
+                          d->opt->value);
+    if (ioctl(d->fd, TUNGETIFF, &ifr) == -1)
+        return net_refuse(d, err, errlen, "%s is not a tap descriptor",
+                          d->opt->value);
+    if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP ||
+        !(ifr.ifr_flags & IFF_NO_PI) || (ifr.ifr_flags & IFF_VNET_HDR))
+        return net_refuse(d, err, errlen, "%s is not a tap opened with "
+                          "IFF_TAP | IFF_NO_PI and no vnet header",
+                          d->opt->value);
+    if (fcntl(d->fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+        fcntl(d->fd, F_SETFD, FD_CLOEXEC) == -1)
+        return net_refuse(d, err, errlen, "%s: cannot make it non-blocking",
+                          d->opt->value);
+    d->entry->u.net_basic.mtu = NET_FD_MTU;
+    iface_offloads_off(d->fd, ifr.ifr_name);
+    return 0;
+}
+
+/* A random, locally administered, unicast MAC unless one was given. */
+static int net_mac(struct device *d, char *err, size_t errlen)
+{
+    uint8_t *mac = d->entry->u.net_basic.mac;
+
+    if (d->opt->has_mac) {
+        memcpy(mac, d->opt->mac, 6);
+        return 0;
+    }
+    if (getrandom(mac, 6, 0) != 6)
+        return net_refuse(d, err, errlen, "cannot make a MAC address: %s",
+                          strerror(errno));
+    mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+    return 0;
+}
+
 static int net_attach(struct device *d, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "--net:%s: network devices are not supported yet",
-             d->opt->name);
-    return -1;
+    int rc = d->opt->fd >= 0 ? tap_adopt(d, err, errlen)
+                             : tap_open(d, err, errlen);
+
+    if (rc == -1)
+        return -1;
+    return net_mac(d, err, errlen);
 }
 
 static int net_add_rules(const struct device *d, struct policy *p)

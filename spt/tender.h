@@ -36,6 +36,7 @@ struct device {
     struct mft_entry *entry; /* in the tender's manifest copy */
     unsigned index;          /* manifest index = the guest's handle */
     int fd;
+    uint64_t max_io; /* block: largest multi-block request admitted, or 0 */
 };
 
 extern const struct device_ops block_ops, net_ops;
@@ -48,6 +49,7 @@ struct tender {
     struct mft *mft; /* MFT_MAX_SIZE bytes */
     size_t mft_size;
     uint64_t kernel_end;
+    uint64_t block_max_io; /* advertised to the guest; 0: one block only */
     unsigned ndev;
     struct device dev[SPT_MAX_DEVICES];
     int epollfd, timerfd;

@@ -10,6 +10,7 @@ UNIT_TESTS := $(B)/tests/unit/test_loader $(B)/tests/unit/test_cmdline \
 COMPAT := $(B)/tests/compat/solo5_compat
 E2E := $(B)/tests/e2e/test_guests
 SDK_TEST := $(B)/tests/e2e/test_sdk
+BLOCK_TEST := $(B)/tests/e2e/test_block
 
 $(B)/host/tests/%.o: HOST_CFLAGS += $(TEST_CFLAGS)
 
@@ -40,6 +41,22 @@ $(SDK_TEST): $(B)/host/tests/e2e/test_sdk.o $(B)/host/tests/lib/run.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -ljansson -lcmocka
 
+$(BLOCK_TEST): $(B)/host/tests/e2e/test_block.o $(B)/host/tests/lib/run.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lcmocka
+
+$(B)/tests/net/tapfd: $(B)/host/tests/net/tapfd.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^
+
+# The network example built with other manifests: two interfaces, and the
+# devices urunc attaches.
+NET_VARIANTS := $(B)/tests/guests/net2.spt $(B)/tests/guests/urunc.spt
+$(NET_VARIANTS): $(B)/tests/guests/%.spt: examples/net/main.c \
+		tests/guests/%.json $(SDK_FILES)
+	@mkdir -p $(@D)
+	$(SDK_CC) $(GUEST_WARN) -o $@ examples/net/main.c tests/guests/$*.json
+
 # Guests: tests/guests/NAME.c, with tests/guests/NAME.json if it exists.
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
 	$(wildcard tests/guests/*.c))
@@ -49,8 +66,9 @@ $(B)/tests/guests/%.spt: tests/guests/%.c $$(wildcard tests/guests/$$*.json) \
 	@mkdir -p $(@D)
 	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
 
-TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E) $(SDK_TEST) $(TEST_GUESTS)
-ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
+TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E) $(SDK_TEST) $(BLOCK_TEST) \
+	$(B)/tests/net/tapfd $(TEST_GUESTS) $(NET_VARIANTS)
+ALL_SPT = $(EXAMPLES) $(TEST_GUESTS) $(NET_VARIANTS)
 
 check: all
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
@@ -62,5 +80,9 @@ check: all
 	SPT_BUILD=$(B) $(SDK_TEST)
 	@echo "== guest end-to-end tests"
 	SPT_BUILD=$(B) $(E2E)
+	@echo "== block devices"
+	SPT_BUILD=$(B) $(BLOCK_TEST)
+	@echo "== network devices (root, in a network namespace)"
+	SPT_BUILD=$(B) ./tests/net/test_net.sh
 	@echo "== make install, then build and run with the installed files"
 	./tests/install_test.sh

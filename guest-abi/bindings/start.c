@@ -135,6 +135,5 @@ void spt_start(const struct spt_boot_info *bi)
     start_info.heap_start = heap_start;
     start_info.heap_size = bi->mem_size - heap_start;
     spt_block_init();
-    spt_net_init();
     solo5_exit(solo5_app_main(&start_info));
 }
