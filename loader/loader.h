@@ -48,6 +48,8 @@ void elf_image_free(struct elf_image *img);
  * Guest memory as the loader sees it: guest address a lives at host
  * address base + (a - base_addr), for a in [base_addr, mem_size).
  * protect() applies R/W/X (PROT_* values) to a page-aligned guest range.
+ * The region must be zero-filled: the loader copies file content only, so
+ * bytes past p_filesz (.bss) are the region's own zeros.
  */
 struct guest_region {
     uint8_t *base;

@@ -4,7 +4,9 @@
  * The note is chosen exactly as the Solo5 tender chooses it: only the
  * first note of each PT_NOTE segment is read, in program-header order, and
  * the first one with name "Solo5" and the wanted type wins. A PT_NOTE too
- * short for a note header refuses the whole file, as in Solo5.
+ * short for a note header refuses the whole file, wherever it is (the
+ * Solo5 tender notices only those it scans before its match; refusing all
+ * of them is stricter, and no Solo5 toolchain emits one).
  */
 #include <string.h>
 
@@ -27,6 +29,21 @@ static bool is_solo5_note(const struct solo5_nhdr *nh, uint32_t n_type)
            nh->n_type == n_type;
 }
 
+static int short_notes_refuse(const struct loader_src *src,
+                              const struct elf_image *img,
+                              struct loader_err *err)
+{
+    for (unsigned i = 0; i < img->phnum; i++) {
+        const Elf64_Phdr *ph = &img->phdr[i];
+
+        if (ph->p_type == PT_NOTE && ph->p_filesz < SOLO5_NOTE_MIN_PHDR)
+            return loader_fail(err, src->name, "program header %u: PT_NOTE "
+                               "of %llu bytes is shorter than a note header "
+                               "(12)", i, (unsigned long long)ph->p_filesz);
+    }
+    return 0;
+}
+
 int solo5_note_find(const struct loader_src *src, const struct elf_image *img,
                     uint32_t n_type, size_t pad, size_t desc_min,
                     size_t desc_max, void *out, size_t out_cap,
@@ -34,6 +51,8 @@ int solo5_note_find(const struct loader_src *src, const struct elf_image *img,
 {
     const char *n = src->name;
 
+    if (short_notes_refuse(src, img, err) == -1)
+        return -1;
     for (unsigned i = 0; i < img->phnum; i++) {
         const Elf64_Phdr *ph = &img->phdr[i];
         struct solo5_nhdr nh;
@@ -42,10 +61,6 @@ int solo5_note_find(const struct loader_src *src, const struct elf_image *img,
 
         if (ph->p_type != PT_NOTE)
             continue;
-        if (ph->p_filesz < SOLO5_NOTE_MIN_PHDR)
-            return loader_fail(err, n, "program header %u: PT_NOTE of %llu "
-                               "bytes is shorter than a note header (12)",
-                               i, (unsigned long long)ph->p_filesz);
         if (ph->p_filesz < sizeof nh)
             continue; /* too short to be a Solo5 note */
         if (src_read(src, &nh, sizeof nh, ph->p_offset, "note header",

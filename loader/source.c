@@ -10,12 +10,24 @@
 
 #include "internal.h"
 
+/*
+ * At most this much of the file name goes in a message, so that the cause
+ * (at most about 130 bytes) always fits after it.
+ */
+#define NAME_SHOWN_MAX 240
+
 int loader_fail(struct loader_err *err, const char *name, const char *fmt, ...)
 {
+    size_t name_len = strlen(name);
     va_list ap;
     int n;
 
-    n = snprintf(err->msg, sizeof err->msg, "%s: ", name);
+    /* A long path loses its start, which says least about the file. */
+    if (name_len > NAME_SHOWN_MAX)
+        n = snprintf(err->msg, sizeof err->msg,
+                     "...%s: ", name + name_len - (NAME_SHOWN_MAX - 3));
+    else
+        n = snprintf(err->msg, sizeof err->msg, "%s: ", name);
     if (n < 0 || (size_t)n >= sizeof err->msg)
         n = 0;
     va_start(ap, fmt);
