@@ -47,24 +47,34 @@ static int rule_add(scmp_filter_ctx ctx, const struct policy_rule *r)
                                         cmp);
 }
 
-/* libseccomp 2.5 exports only to a descriptor: use a memfd, read it back. */
+/*
+ * libseccomp 2.5 exports only to a descriptor: use a memfd, read it back.
+ * Returns 0, -E2BIG when the program exceeds the kernel's limit, or
+ * another -errno.
+ */
 static int export_bpf(scmp_filter_ctx ctx, struct policy_bpf *out)
 {
     int fd = memfd_create("spt-policy", MFD_CLOEXEC);
     off_t size;
-    int rc = -1;
+    int rc;
 
     if (fd == -1)
         return -errno;
-    if (seccomp_export_bpf(ctx, fd) != 0)
+    rc = seccomp_export_bpf(ctx, fd);
+    if (rc != 0)
         goto out;
     size = lseek(fd, 0, SEEK_END);
-    if (size <= 0 || size % sizeof(struct sock_filter) != 0 ||
-        size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+    rc = -EIO;
+    if (size <= 0 || size % sizeof(struct sock_filter) != 0)
         goto out;
+    rc = -E2BIG;
+    if (size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        goto out;
+    rc = -ENOMEM;
     out->prog.filter = malloc((size_t)size);
     if (out->prog.filter == NULL)
         goto out;
+    rc = -EIO;
     if (pread(fd, out->prog.filter, (size_t)size, 0) != size) {
         free(out->prog.filter);
         out->prog.filter = NULL;
@@ -75,6 +85,28 @@ static int export_bpf(scmp_filter_ctx ctx, struct policy_bpf *out)
 out:
     close(fd);
     return rc;
+}
+
+static int filter_build(scmp_filter_ctx ctx, const struct policy *p,
+                        char *err, size_t errlen)
+{
+    /* Only native x86_64 calls are filtered in; i386 and x32 die. */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+                              SCMP_ACT_KILL_PROCESS);
+
+    if (rc != 0) {
+        snprintf(err, errlen, "seccomp filter attribute: %s", strerror(-rc));
+        return -1;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        rc = rule_add(ctx, &p->rules[i]);
+        if (rc != 0) {
+            snprintf(err, errlen, "seccomp rule for %s: %s", p->rules[i].call,
+                     strerror(-rc));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int policy_compile(const struct policy *p, struct policy_bpf *out, char *err,
@@ -89,20 +121,15 @@ int policy_compile(const struct policy *p, struct policy_bpf *out, char *err,
         snprintf(err, errlen, "seccomp_init failed");
         return -1;
     }
-    /* Only native x86_64 calls are filtered in; i386 and x32 die. */
-    rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-    for (size_t i = 0; rc == 0 && i < p->n; i++) {
-        rc = rule_add(ctx, &p->rules[i]);
-        if (rc != 0)
-            snprintf(err, errlen, "seccomp rule for %s: %s", p->rules[i].call,
+    rc = filter_build(ctx, p, err, errlen);
+    if (rc == 0) {
+        rc = export_bpf(ctx, out);
+        if (rc == -E2BIG)
+            snprintf(err, errlen, "the seccomp filter does not fit in %d BPF "
+                     "instructions", BPF_MAXINSNS);
+        else if (rc != 0)
+            snprintf(err, errlen, "cannot export the seccomp filter: %s",
                      strerror(-rc));
-    }
-    if (rc == 0 && export_bpf(ctx, out) != 0) {
-        snprintf(err, errlen, "seccomp filter does not compile into at most "
-                 "%d BPF instructions", BPF_MAXINSNS);
-        rc = -1;
-    } else if (rc != 0 && err[0] == '\0') {
-        snprintf(err, errlen, "seccomp filter attribute: %s", strerror(-rc));
     }
     seccomp_release(ctx);
     return rc == 0 ? 0 : -1;

@@ -116,7 +116,8 @@ int policy_add_block(struct policy *p, int fd, uint64_t capacity,
     } calls[] = {{SYS_pread64, "pread64"}, {SYS_pwrite64, "pwrite64"}};
     int rc = 0;
 
-    if (block_size == 0 || capacity < block_size)
+    if (block_size == 0 || (block_size & (block_size - 1)) != 0 ||
+        capacity < block_size)
         return -1;
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         rc |= allow_block_io(p, calls[i].nr, calls[i].call, fd,

@@ -106,6 +106,12 @@ struct mft_entry *mft_find(struct mft *mft, const char *name, uint32_t type);
 /* "BLOCK_BASIC", "NET_BASIC", or NULL for other types. */
 const char *mft_type_name(uint32_t type);
 
+/*
+ * The address of function name in the vDSO image mapped at image (from
+ * getauxval(AT_SYSINFO_EHDR)), or 0 if it has none.
+ */
+uint64_t vdso_symbol(const void *image, const char *name);
+
 /* Human name of an ABI target ("hvt", "spt", ...), or NULL. */
 const char *solo5_abi_target_name(uint32_t target);
 

@@ -1,5 +1,6 @@
 # loader/: the ELF loader and note reader, a library.
-LOADER_SRCS := loader/source.c loader/elf.c loader/notes.c loader/mft.c
+LOADER_SRCS := loader/source.c loader/elf.c loader/notes.c loader/mft.c \
+	loader/vdso.c
 LOADER_OBJS := $(LOADER_SRCS:%.c=$(B)/host/%.o)
 LOADER_LIB := $(B)/lib/libspt_loader.a
 

@@ -72,8 +72,11 @@ static int block_attach(struct device *d, char *err, size_t errlen)
 
 static int block_add_rules(const struct device *d, struct policy *p)
 {
-    return policy_add_block(p, d->fd, d->entry->u.block_basic.capacity,
-                            d->entry->u.block_basic.block_size, d->max_io,
+    uint64_t capacity = d->entry->u.block_basic.capacity;
+
+    return policy_add_block(p, d->fd, capacity,
+                            d->entry->u.block_basic.block_size,
+                            d->max_io ? policy_block_max_io(capacity) : 0,
                             d->opt->name);
 }
 

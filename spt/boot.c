@@ -11,6 +11,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
 
 #include "solo5/spt_abi.h"
 #include "tender.h"
@@ -31,14 +33,40 @@ static void *ext_add(uint64_t *at, uint64_t magic, uint64_t size)
     return h;
 }
 
-static void ext_write(const struct tender *t, uint64_t *at)
+/*
+ * Our records: what a guest built with our SDK may use and a Solo5-built
+ * guest never looks at.
+ */
+static int ext_write(const struct tender *t, uint64_t *at, char *err,
+                     size_t errlen)
 {
+    uint64_t vdso_clock;
     struct spt_ext_block *blk;
+    struct spt_ext_random *rnd;
 
     if (t->opts.no_extensions)
-        return;
+        return 0;
     blk = ext_add(at, SPT_EXT_BLOCK_MAGIC, sizeof *blk);
     blk->max_io_size = t->block_max_io;
+
+    /* The vDSO reads the clocks without a system call; its own fallback
+     * is clock_gettime, which the allowlist admits for both clocks. */
+    vdso_clock = vdso_symbol((const void *)getauxval(AT_SYSINFO_EHDR),
+                             "__vdso_clock_gettime");
+    if (vdso_clock) {
+        struct spt_ext_clock *clk =
+            ext_add(at, SPT_EXT_CLOCK_MAGIC, sizeof *clk);
+
+        clk->vdso_clock_gettime = vdso_clock;
+    }
+
+    /* Seed for the guest's stack-protector canary. */
+    rnd = ext_add(at, SPT_EXT_RANDOM_MAGIC, sizeof *rnd);
+    if (getrandom(rnd->bytes, sizeof rnd->bytes, 0) != sizeof rnd->bytes) {
+        snprintf(err, errlen, "getrandom: cannot seed the guest");
+        return -1;
+    }
+    return 0;
 }
 
 int boot_write(const struct tender *t, char *err, size_t errlen)
@@ -48,7 +76,8 @@ int boot_write(const struct tender *t, char *err, size_t errlen)
     uint8_t *mft;
     char *cmdline;
 
-    ext_write(t, &at);
+    if (ext_write(t, &at, err, errlen) == -1)
+        return -1;
     mft = (uint8_t *)(uintptr_t)align8(at);
     cmdline = (char *)mft + t->mft_size;
     if ((uint64_t)(uintptr_t)cmdline + SPT_CMDLINE_SIZE > SPT_LOW_MEM_END) {

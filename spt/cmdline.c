@@ -359,18 +359,19 @@ int cmdline_guest(const struct spt_opts *o, char *buf, size_t size)
     size_t len = 0;
 
     for (int i = 0; i < o->guest_argc; i++) {
-        size_t n = strlen(o->guest_argv[i]);
+        size_t n = strlen(o->guest_argv[i]), sep = i > 0;
 
-        if (len + (i > 0) + n > SPT_CMDLINE_SIZE - 1)
+        if (len + sep + n > SPT_CMDLINE_SIZE - 1)
             return -1;
-        if (buf && len + (i > 0) + n < size) {
-            if (i > 0)
-                buf[len] = ' ';
-            memcpy(buf + len + (i > 0), o->guest_argv[i], n);
-        }
-        len += (i > 0) + n;
+        if (buf && len + sep + n >= size)
+            return -1; /* the caller's buffer is too small */
+        if (buf && sep)
+            buf[len] = ' ';
+        if (buf)
+            memcpy(buf + len + sep, o->guest_argv[i], n);
+        len += sep + n;
     }
     if (buf && size > 0)
-        buf[len < size ? len : size - 1] = '\0';
+        buf[len] = '\0';
     return 0;
 }

@@ -31,8 +31,9 @@ void spt_log(enum spt_log_level level, const char *fmt, ...)
 void spt_abort(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
-/* block.c: reads the block extension record at start-up. */
+/* block.c, clock.c: read their extension records at start-up. */
 void spt_block_init(void);
+void spt_clock_init(void);
 
 /* The manifest entry of handle h if it is attached and of type, or NULL. */
 struct mft_entry *spt_mft_entry(solo5_handle_t h, uint32_t type);

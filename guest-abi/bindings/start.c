@@ -8,6 +8,7 @@
 const struct spt_boot_info *spt_bi;
 const struct spt_ext_block *spt_ext_block;
 const struct spt_ext_clock *spt_ext_clock;
+static struct spt_ext_random *ext_random;
 
 /* The stack-protector guard (-mstack-protector-guard=global). */
 uintptr_t __stack_chk_guard;
@@ -41,6 +42,9 @@ static void ext_scan(void)
         else if (h->magic == SPT_EXT_CLOCK_MAGIC &&
                  h->size >= sizeof(struct spt_ext_clock))
             spt_ext_clock = (const void *)h;
+        else if (h->magic == SPT_EXT_RANDOM_MAGIC &&
+                 h->size >= sizeof(struct spt_ext_random))
+            ext_random = (void *)(uintptr_t)h;
         at += h->size;
     }
 }
@@ -53,13 +57,25 @@ static uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+/*
+ * The canary comes from the kernel's random bytes when our tender hands
+ * them over, else (under the Solo5 tender) from the time-stamp counter.
+ * Its low byte is zero, so a string overflow cannot reproduce it.
+ */
 static void canary_init(void)
 {
-    /* Mix the time-stamp counter; keep a zero low byte so that a string
-     * overflow cannot reproduce the canary. */
-    uint64_t x = rdtsc() * 0x9e3779b97f4a7c15ULL;
+    uint64_t x = 0;
 
-    x ^= x >> 29;
+    if (ext_random) {
+        for (int i = 0; i < 8; i++)
+            x |= (uint64_t)ext_random->bytes[i] << (8 * i);
+        /* Used once: leave nothing for a later read of low memory. */
+        for (size_t i = 0; i < sizeof ext_random->bytes; i++)
+            ((volatile uint8_t *)ext_random->bytes)[i] = 0;
+    } else {
+        x = rdtsc() * 0x9e3779b97f4a7c15ULL;
+        x ^= x >> 29;
+    }
     __stack_chk_guard = (uintptr_t)(x & ~0xffULL);
 }
 
@@ -121,8 +137,8 @@ void spt_start(const struct spt_boot_info *bi)
                            ~(SPT_PAGE_SIZE - 1);
 
     spt_bi = bi;
-    canary_init();
     ext_scan();
+    canary_init();
     start_info.cmdline = cmdline_options(bi->cmdline);
     banner(heap_start);
     if (heap_start >= bi->mem_size || bi->mem_size - heap_start < MIN_HEAP)
@@ -135,5 +151,6 @@ void spt_start(const struct spt_boot_info *bi)
     start_info.heap_start = heap_start;
     start_info.heap_size = bi->mem_size - heap_start;
     spt_block_init();
+    spt_clock_init();
     solo5_exit(solo5_app_main(&start_info));
 }

@@ -270,6 +270,89 @@ static void test_time(void **state)
     run_free(&r);
 }
 
+static void test_fast_clock(void **state)
+{
+    static const char *const modes[2] = {"--", "--x-no-extensions"};
+    struct run_result r;
+
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        spt(&r, NULL, modes[i], guest("clock"), "--solo5:quiet", "bracket",
+            NULL);
+        expect_status(&r, 0);
+        assert_non_null(strstr(r.out, "SUCCESS"));
+        run_free(&r);
+    }
+}
+
+/* clock_gettime system calls made by 1000 solo5_clock_monotonic(). */
+static unsigned clock_syscalls(const char *mode)
+{
+    const char *argv[] = {"/usr/bin/strace", "-f", "-qq", "-c", "-U",
+                          "calls,name", "-e", "trace=clock_gettime", tender,
+                          mode, guest("clock"), "--solo5:quiet", "loop",
+                          "1000", NULL};
+    struct run_result r;
+    const char *line;
+    unsigned n = 0;
+
+    assert_int_equal(run(argv, NULL, &r), 0);
+    expect_status(&r, 0);
+    line = strstr(r.err, "clock_gettime");
+    if (line) { /* "  1000 clock_gettime": the count precedes the name */
+        while (line > r.err && line[-1] == ' ')
+            line--;
+        while (line > r.err && line[-1] >= '0' && line[-1] <= '9')
+            line--;
+        n = (unsigned)strtoul(line, NULL, 10);
+    }
+    run_free(&r);
+    return n;
+}
+
+static void test_fast_clock_no_syscalls(void **state)
+{
+    unsigned fast, slow;
+
+    (void)state;
+    if (access("/usr/bin/strace", X_OK) != 0)
+        fail_msg("strace is needed to count system calls");
+    fast = clock_syscalls("--");
+    slow = clock_syscalls("--x-no-extensions");
+    print_message("clock_gettime system calls: %u with the record, %u "
+                  "without\n", fast, slow);
+    assert_int_equal(fast, 0);
+    assert_true(slow >= 1000);
+}
+
+static unsigned long canary(const char *mode)
+{
+    struct run_result r;
+    unsigned long value;
+    const char *p;
+
+    spt(&r, NULL, mode, guest("clock"), "--solo5:quiet", "canary", NULL);
+    expect_status(&r, 0);
+    p = strstr(r.out, "CANARY ");
+    assert_non_null(p);
+    value = strtoul(p + 7, NULL, 16);
+    run_free(&r);
+    return value;
+}
+
+static void test_canary(void **state)
+{
+    unsigned long a, b, c;
+
+    (void)state;
+    a = canary("--");
+    b = canary("--");
+    c = canary("--x-no-extensions"); /* the time-stamp counter fallback */
+    assert_true(a != b && a != 0 && b != 0 && c != 0);
+    assert_int_equal(a & 0xff, 0);
+    assert_int_equal(c & 0xff, 0);
+}
+
 static void test_forbidden_syscall(void **state)
 {
     struct run_result r;
@@ -580,6 +663,9 @@ int main(void)
         cmocka_unit_test(test_stack_smash),
         cmocka_unit_test(test_fpu),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_fast_clock),
+        cmocka_unit_test(test_fast_clock_no_syscalls),
+        cmocka_unit_test(test_canary),
         cmocka_unit_test(test_forbidden_syscall),
         cmocka_unit_test(test_exits),
         cmocka_unit_test(test_abort),
