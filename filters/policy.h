@@ -8,6 +8,7 @@
 #ifndef SPT_POLICY_H
 #define SPT_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +42,9 @@ struct policy_rule {
 struct policy {
     struct policy_rule *rules;
     size_t n, cap;
+    /* Default action: notify a listener (--x-supervise) instead of
+     * killing. The listener only ever kills; the call never runs. */
+    bool notify;
 };
 
 void policy_init(struct policy *p);
@@ -80,6 +84,8 @@ void policy_bpf_free(struct policy_bpf *bpf);
  * library code that could: after it returns only the allowlist remains.
  */
 int policy_install(const struct policy_bpf *bpf);
+/* The same for a notify policy; returns the listener fd, or -1. */
+int policy_install_listener(const struct policy_bpf *bpf);
 
 /* Readable listing of the rules, and of the BPF's size. */
 void policy_print(const struct policy *p, const struct policy_bpf *bpf,

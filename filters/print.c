@@ -26,8 +26,11 @@ void policy_print(const struct policy *p, const struct policy_bpf *bpf,
 {
     fprintf(out, "seccomp allowlist: %zu rules, %u BPF instructions\n", p->n,
             bpf ? bpf->prog.len : 0);
-    fprintf(out, "default: kill the process (SIGSYS); i386 and x32 calls: "
-            "kill the process; no_new_privs set\n");
+    fprintf(out, "default: %s; i386 and x32 calls: kill the process; "
+            "no_new_privs set\n",
+            p->notify ? "stop the call and notify the supervisor, which "
+                        "kills the process (SIGSYS)"
+                      : "kill the process (SIGSYS)");
     for (size_t i = 0; i < p->n; i++) {
         const struct policy_rule *r = &p->rules[i];
 

@@ -3,6 +3,12 @@
  *
  * The guest gets the descriptor and calls pread64/pwrite64 itself; the
  * policy, not this file, keeps those calls inside [0, capacity).
+ *
+ * An advisory lock, held as long as the guest holds the descriptor, keeps
+ * two tenders from attaching one image read-write: exclusive for
+ * --block, shared for --block-ro. A read-only device is opened O_RDONLY and
+ * gets the same rules: a pwrite64 then fails with EBADF in the kernel, so a
+ * guest's write returns an error instead of killing it, and no byte moves.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
@@ -27,8 +34,8 @@ static int block_capacity(int fd, const struct stat *st, uint64_t *capacity)
 static int block_refuse(struct device *d, char *err, size_t errlen,
                         const char *why)
 {
-    snprintf(err, errlen, "--block:%s=%s: %s", d->opt->name, d->opt->value,
-             why);
+    snprintf(err, errlen, "--block%s:%s=%s: %s", d->opt->readonly ? "-ro" : "",
+             d->opt->name, d->opt->value, why);
     if (d->fd >= 0)
         close(d->fd);
     d->fd = -1;
@@ -38,19 +45,27 @@ static int block_refuse(struct device *d, char *err, size_t errlen,
 static int block_attach(struct device *d, char *err, size_t errlen)
 {
     uint64_t bs = d->opt->sector_size, capacity;
+    bool ro = d->opt->readonly;
     char why[160];
     struct stat st;
 
-    d->fd = open(d->opt->value, O_RDWR | O_CLOEXEC | O_NOCTTY);
+    d->fd = open(d->opt->value,
+                 (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
     if (d->fd == -1) {
-        snprintf(why, sizeof why, "cannot open read-write: %s",
-                 strerror(errno));
+        snprintf(why, sizeof why, "cannot open %s: %s",
+                 ro ? "read-only" : "read-write", strerror(errno));
         return block_refuse(d, err, errlen, why);
     }
     if (fstat(d->fd, &st) == -1 ||
         !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
         return block_refuse(d, err, errlen,
                             "not a regular file or block device");
+    if (flock(d->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) == -1)
+        return block_refuse(d, err, errlen,
+                            errno == EWOULDBLOCK
+                                ? "in use: another guest has it attached "
+                                  "(it holds a lock on the file)"
+                                : "cannot lock the file");
     if (block_capacity(d->fd, &st, &capacity) == -1)
         return block_refuse(d, err, errlen, "cannot read its size");
     if (capacity < bs) {

@@ -6,11 +6,11 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmdline.h"
+#include "errf.h"
 #include "solo5/spt_abi.h"
 
 const char cmdline_usage[] =
@@ -26,6 +26,8 @@ const char cmdline_usage[] =
     "  --block:NAME=PATH         attach the file or block device PATH as "
     "the\n"
     "                            block device NAME of the manifest\n"
+    "  --block-ro:NAME=PATH      attach PATH read-only: the guest's writes\n"
+    "                            fail (an error result, nothing written)\n"
     "  --block-sector-size:NAME=N\n"
     "                            block size of NAME: a power of two, 512 to\n"
     "                            32768 (default 512)\n"
@@ -44,6 +46,17 @@ const char cmdline_usage[] =
     "  --x-no-extensions         show the guest exactly what the Solo5 tender\n"
     "                            does: no extension records, one block per\n"
     "                            block I/O call (for compatibility testing)\n"
+    "  --x-user=USER             after attaching the devices, run as USER\n"
+    "                            (a name from /etc/passwd, or UID[:GID]);\n"
+    "                            as root, capabilities are dropped anyway\n"
+    "  --x-supervise             run the guest under a supervisor process\n"
+    "                            that names the forbidden call that killed\n"
+    "                            it (status still 159)\n"
+    "  --x-dumpcore              allow core dumps (off by default; a core\n"
+    "                            holds all guest memory)\n"
+    "  --x-hugepages             back guest memory with transparent huge\n"
+    "                            pages (faster for big heaps; idle guests\n"
+    "                            use more memory)\n"
     "  --help                    print this help and exit\n"
     "  --version                 print the version and exit\n"
     "\n"
@@ -52,26 +65,11 @@ const char cmdline_usage[] =
     "\n"
     "Exit status:\n"
     "  0-254  the status the guest passed to solo5_exit()\n"
+    "  129, 130, 143  ended by SIGHUP, SIGINT or SIGTERM (128 + signal)\n"
     "  255    the guest aborted (solo5_abort(), failed assertion, panic)\n"
     "  1      solo5-spt refused to start the guest (message on stderr)\n"
     "  139    the guest was killed by SIGSEGV (bad memory access)\n"
     "  159    the guest was killed by SIGSYS (forbidden system call)\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    for (char *p = err; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    return -1;
-}
 
 const char *cmdline_kind_option(enum dev_kind kind)
 {
@@ -134,13 +132,13 @@ static int split_name_value(const char *arg, const char *opt, char *name,
     size_t len;
 
     if (eq == NULL || eq[1] == '\0')
-        return fail(err, errlen, "%s:%s: expected %s:NAME=VALUE", opt, arg,
+        return errf(err, errlen, "%s:%s: expected %s:NAME=VALUE", opt, arg,
                     opt);
     len = (size_t)(eq - arg);
     if (len == 0)
-        return fail(err, errlen, "%s:%s: the device name is empty", opt, arg);
+        return errf(err, errlen, "%s:%s: the device name is empty", opt, arg);
     if (len > MFT_NAME_MAX)
-        return fail(err, errlen, "%s: device name of %zu characters, at "
+        return errf(err, errlen, "%s: device name of %zu characters, at "
                     "most %d allowed", opt, len, MFT_NAME_MAX);
     memcpy(name, arg, len);
     name[len] = '\0';
@@ -162,34 +160,34 @@ static int parse_net_fd(const char *value, int *fd, char *err, size_t errlen)
     uint64_t v;
 
     if (parse_u64(value + 1, INT_MAX, &v) == -1)
-        return fail(err, errlen, "--net: '%s' is not @FD with FD a "
+        return errf(err, errlen, "--net: '%s' is not @FD with FD a "
                     "descriptor number", value);
     if (v <= 2)
-        return fail(err, errlen, "--net: descriptor %llu is stdin, stdout "
+        return errf(err, errlen, "--net: descriptor %llu is stdin, stdout "
                     "or stderr, not a tap", (unsigned long long)v);
     *fd = (int)v;
     return 0;
 }
 
-static int add_device(struct spt_opts *o, enum dev_kind kind, const char *arg,
-                      char *err, size_t errlen)
+static int add_device(struct spt_opts *o, enum dev_kind kind, bool readonly,
+                      const char *arg, char *err, size_t errlen)
 {
-    const char *opt = cmdline_kind_option(kind);
-    struct dev_opt d = {.kind = kind, .fd = -1,
+    const char *opt = readonly ? "--block-ro" : cmdline_kind_option(kind);
+    struct dev_opt d = {.kind = kind, .fd = -1, .readonly = readonly,
                         .sector_size = SPT_DEFAULT_SECTOR};
 
     if (split_name_value(arg, opt, d.name, &d.value, err, errlen) == -1)
         return -1;
     if (dev_find(o, kind, d.name))
-        return fail(err, errlen, "%s:%s given twice", opt, d.name);
+        return errf(err, errlen, "%s:%s given twice", opt, d.name);
     if (o->ndev == SPT_MAX_DEVICES)
-        return fail(err, errlen, "more than %d devices", SPT_MAX_DEVICES);
+        return errf(err, errlen, "more than %d devices", SPT_MAX_DEVICES);
     if (kind == DEV_NET && d.value[0] == '@') {
         if (parse_net_fd(d.value, &d.fd, err, errlen) == -1)
             return -1;
         for (unsigned i = 0; i < o->ndev; i++)
             if (o->dev[i].fd == d.fd)
-                return fail(err, errlen, "--net: descriptor %d named twice",
+                return errf(err, errlen, "--net: descriptor %d named twice",
                             d.fd);
     }
     o->dev[o->ndev++] = d;
@@ -214,24 +212,24 @@ static int modifier_apply(struct spt_opts *o, const struct modifier *m,
     uint64_t v;
 
     if (d == NULL)
-        return fail(err, errlen, "%s:%s given without %s:%s", m->opt, m->name,
+        return errf(err, errlen, "%s:%s given without %s:%s", m->opt, m->name,
                     cmdline_kind_option(m->kind), m->name);
     if (m->kind == DEV_NET) {
         if (d->has_mac)
-            return fail(err, errlen, "%s:%s given twice", m->opt, m->name);
+            return errf(err, errlen, "%s:%s given twice", m->opt, m->name);
         if (cmdline_parse_mac(m->value, d->mac) == -1)
-            return fail(err, errlen, "%s:%s: '%s' is not a MAC address "
+            return errf(err, errlen, "%s:%s: '%s' is not a MAC address "
                         "xx:xx:xx:xx:xx:xx", m->opt, m->name, m->value);
         if (d->mac[0] & 1)
-            return fail(err, errlen, "%s:%s: %s is a multicast address",
+            return errf(err, errlen, "%s:%s: %s is a multicast address",
                         m->opt, m->name, m->value);
         d->has_mac = true;
         return 0;
     }
     if (d->has_sector_size)
-        return fail(err, errlen, "%s:%s given twice", m->opt, m->name);
+        return errf(err, errlen, "%s:%s given twice", m->opt, m->name);
     if (parse_u64(m->value, 32768, &v) == -1 || v < 512 || (v & (v - 1)))
-        return fail(err, errlen, "%s:%s: '%s' is not a power of two from "
+        return errf(err, errlen, "%s:%s: '%s' is not a power of two from "
                     "512 to 32768", m->opt, m->name, m->value);
     d->sector_size = (uint32_t)v;
     d->has_sector_size = true;
@@ -244,13 +242,13 @@ static int parse_mem(const char *value, struct spt_opts *o, bool *seen,
     uint64_t mb;
 
     if (*seen)
-        return fail(err, errlen, "--mem given twice");
+        return errf(err, errlen, "--mem given twice");
     *seen = true;
     /* The guest's top must stay a valid user address: 2^47 bytes. */
     if (parse_u64(value, (1ULL << 47) >> 20, &mb) == -1)
-        return fail(err, errlen, "--mem=%s: expected a number of MiB", value);
+        return errf(err, errlen, "--mem=%s: expected a number of MiB", value);
     if (mb < SPT_MIN_MEM_MB)
-        return fail(err, errlen, "--mem=%s: at least %d MiB are needed",
+        return errf(err, errlen, "--mem=%s: at least %d MiB are needed",
                     value, SPT_MIN_MEM_MB);
     o->mem_size = mb << 20;
     return 0;
@@ -276,9 +274,32 @@ static int parse_option(const char *a, struct spt_opts *o,
     if (starts(a, "--mem=", &rest))
         return parse_mem(rest, o, mem_seen, err, errlen);
     if (starts(a, "--block:", &rest))
-        return add_device(o, DEV_BLOCK, rest, err, errlen);
+        return add_device(o, DEV_BLOCK, false, rest, err, errlen);
+    if (starts(a, "--block-ro:", &rest))
+        return add_device(o, DEV_BLOCK, true, rest, err, errlen);
     if (starts(a, "--net:", &rest))
-        return add_device(o, DEV_NET, rest, err, errlen);
+        return add_device(o, DEV_NET, false, rest, err, errlen);
+    if (starts(a, "--x-user=", &rest)) {
+        if (o->user)
+            return errf(err, errlen, "--x-user given twice");
+        if (*rest == '\0')
+            return errf(err, errlen, "--x-user=: expected a user name or "
+                        "UID[:GID]");
+        o->user = rest;
+        return 0;
+    }
+    if (strcmp(a, "--x-dumpcore") == 0) {
+        o->dumpcore = true;
+        return 0;
+    }
+    if (strcmp(a, "--x-hugepages") == 0) {
+        o->hugepages = true;
+        return 0;
+    }
+    if (strcmp(a, "--x-supervise") == 0) {
+        o->supervise = true;
+        return 0;
+    }
     if (strcmp(a, "--x-exec-heap") == 0) {
         o->exec_heap = true;
         return 0;
@@ -298,7 +319,7 @@ static int parse_option(const char *a, struct spt_opts *o,
     } else if (starts(a, "--net-mac:", &rest)) {
         *m = (struct modifier){.kind = DEV_NET, .opt = "--net-mac"};
     } else {
-        return fail(err, errlen, "unknown option '%s' (see --help)", a);
+        return errf(err, errlen, "unknown option '%s' (see --help)", a);
     }
     if (split_name_value(rest, m->opt, m->name, &m->value, err, errlen) == -1)
         return -1;
@@ -334,22 +355,22 @@ int cmdline_parse(int argc, char **argv, struct spt_opts *o, char *err,
             return 0;
         }
         if (nmods == sizeof mods / sizeof mods[0])
-            return fail(err, errlen, "too many device options");
+            return errf(err, errlen, "too many device options");
         if (parse_option(a, o, mods, &nmods, &mem_seen, err, errlen) == -1)
             return -1;
     }
     if (i >= argc)
-        return fail(err, errlen, "no KERNEL given (see --help)");
+        return errf(err, errlen, "no KERNEL given (see --help)");
     o->kernel = argv[i];
     if (o->kernel[0] == '\0')
-        return fail(err, errlen, "KERNEL is an empty path");
+        return errf(err, errlen, "KERNEL is an empty path");
     o->guest_argc = argc - i - 1;
     o->guest_argv = argv + i + 1;
     for (unsigned k = 0; k < nmods; k++)
         if (modifier_apply(o, &mods[k], err, errlen) == -1)
             return -1;
     if (cmdline_guest(o, NULL, 0) == -1)
-        return fail(err, errlen, "the guest command line is longer than %d "
+        return errf(err, errlen, "the guest command line is longer than %d "
                     "characters", SPT_CMDLINE_SIZE - 1);
     return 0;
 }

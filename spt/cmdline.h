@@ -28,6 +28,7 @@ struct dev_opt {
     int fd;               /* --net:NAME=@FD: FD; else -1 */
     uint32_t sector_size; /* --block-sector-size:NAME=N; default 512 */
     bool has_sector_size;
+    bool readonly;        /* --block-ro:NAME=PATH */
     bool has_mac;         /* --net-mac:NAME=MAC given */
     uint8_t mac[6];
 };
@@ -37,6 +38,10 @@ struct spt_opts {
     bool exec_heap;    /* --x-exec-heap */
     bool print_policy; /* --x-print-policy */
     bool no_extensions; /* --x-no-extensions: present what Solo5 does */
+    bool dumpcore;     /* --x-dumpcore: keep the inherited core limit */
+    bool hugepages;    /* --x-hugepages: transparent huge pages for guest */
+    bool supervise;    /* --x-supervise: report forbidden calls */
+    const char *user;  /* --x-user=USER: run the guest as USER */
     bool help, version;
     unsigned ndev;
     struct dev_opt dev[SPT_MAX_DEVICES];

@@ -4,10 +4,10 @@
  * Names always come from the manifest: an option names an entry, and
  * every entry that declares a device must be named by one option.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "errf.h"
 #include "tender.h"
 
 static const struct device_ops *const kinds[] = {&block_ops, &net_ops};
@@ -25,19 +25,6 @@ static const struct device_ops *ops_of_type(uint32_t type)
     return NULL;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int bind_one(struct tender *t, const struct dev_opt *opt, char *err,
                     size_t errlen)
 {
@@ -50,11 +37,11 @@ static int bind_one(struct tender *t, const struct dev_opt *opt, char *err,
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
             if (kinds[i] != ops && mft_find(t->mft, opt->name,
                                             kinds[i]->mft_type))
-                return fail(err, errlen, "%s:%s: '%s' is a %s device in "
+                return errf(err, errlen, "%s:%s: '%s' is a %s device in "
                             "%s's manifest, not %s", option, opt->name,
                             opt->name, kinds[i]->type_name, t->opts.kernel,
                             ops->type_name);
-        return fail(err, errlen, "%s:%s: %s's manifest declares no %s "
+        return errf(err, errlen, "%s:%s: %s's manifest declares no %s "
                     "device named '%s'", option, opt->name, t->opts.kernel,
                     ops->type_name, opt->name);
     }
@@ -76,27 +63,33 @@ static bool entry_bound(const struct tender *t, const struct mft_entry *e)
     return false;
 }
 
+static bool entry_missing(const struct tender *t, const struct mft_entry *e)
+{
+    return e->type < MFT_RESERVED_FIRST && !entry_bound(t, e);
+}
+
 /* One line naming every declared device that no option attaches. */
 static int missing_report(const struct tender *t, char *err, size_t errlen)
 {
-    size_t len;
     unsigned missing = 0;
+    size_t len;
 
+    for (unsigned i = 1; i < t->mft->entries; i++)
+        missing += entry_missing(t, &t->mft->e[i]);
+    if (missing == 0)
+        return 0;
     len = (size_t)snprintf(err, errlen, "%s's manifest declares devices "
                            "that are not attached:", t->opts.kernel);
-    for (unsigned i = 1; i < t->mft->entries; i++) {
+    for (unsigned i = 1; i < t->mft->entries && len < errlen; i++) {
         const struct mft_entry *e = &t->mft->e[i];
         const struct device_ops *ops = ops_of_type(e->type);
 
-        if (e->type >= MFT_RESERVED_FIRST || entry_bound(t, e))
-            continue;
-        missing++;
-        if (len < errlen)
+        if (entry_missing(t, e))
             len += (size_t)snprintf(err + len, errlen - len, " %s:%s=%s",
                                     cmdline_kind_option(ops->kind), e->name,
                                     ops->value_hint);
     }
-    return missing ? -1 : 0;
+    return -1;
 }
 
 int devices_bind(struct tender *t, char *err, size_t errlen)

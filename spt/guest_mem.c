@@ -6,6 +6,12 @@
  * and lives far above; MAP_FIXED_NOREPLACE makes the kernel refuse rather
  * than replace anything already there. MAP_NORESERVE: untouched pages cost
  * nothing, so many idle guests fit on one host.
+ *
+ * Transparent huge pages are off for guest memory unless asked for
+ * (--x-hugepages): measured here, they make first touch ~30% and random
+ * access ~10% faster for a guest working through 256 MiB, but an idle
+ * guest's RSS grows from 0.9 MiB to 2.9 MiB (its stack page alone becomes
+ * 2 MiB) on hosts whose THP setting is "always".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +31,8 @@ static uint64_t tender_low(void)
     return code < heap ? code : heap;
 }
 
-int guest_mem_map(uint64_t mem_size, bool exec, char *err, size_t errlen)
+int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,
+                  size_t errlen)
 {
     int prot = PROT_READ | PROT_WRITE | (exec ? PROT_EXEC : 0);
     void *want = (void *)SPT_HOST_MEM_BASE;
@@ -56,6 +63,9 @@ int guest_mem_map(uint64_t mem_size, bool exec, char *err, size_t errlen)
                  "is already in use", SPT_HOST_MEM_BASE);
         return -1;
     }
+    /* Advice only: a kernel without THP has nothing to change. */
+    (void)madvise(got, mem_size - SPT_HOST_MEM_BASE,
+                  hugepages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
     return 0;
 }
 

@@ -28,4 +28,22 @@ spt_launch:
     jmp *%rax
     .size spt_launch, . - spt_launch
 
+
+
+/*
+ * spt_signal_exit(sig): the handler for SIGTERM, SIGINT and SIGHUP. It
+ * runs on whatever the guest left in %fs and memory, so it uses no C
+ * library and no data: exit_group(128 + sig), the status a shell reports
+ * for a process ended by that signal. It works as PID 1 too, where
+ * default actions are ignored.
+ */
+    .text
+    .globl spt_signal_exit
+    .type spt_signal_exit, @function
+spt_signal_exit:
+    lea 128(%rdi), %edi
+    mov $231, %eax
+    syscall
+    ud2
+    .size spt_signal_exit, . - spt_signal_exit
     .section .note.GNU-stack, "", @progbits

@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
+#include "errf.h"
 #include "solo5/spt_abi.h"
 #include "tender.h"
 
@@ -29,11 +30,8 @@ void die(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    verrf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    for (char *p = msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
     fprintf(stderr, "solo5-spt: %s\n", msg);
     exit(1);
 }
@@ -69,7 +67,8 @@ static void guest_load(struct tender *t)
         .protect = guest_mem_protect,
     };
 
-    if (guest_mem_map(t->opts.mem_size, t->opts.exec_heap, err, sizeof err))
+    if (guest_mem_map(t->opts.mem_size, t->opts.exec_heap, t->opts.hugepages,
+                      err, sizeof err))
         die("%s", err);
     if (elf_load_segments(&t->src, &t->img, &mem, &t->kernel_end, &lerr))
         die("%s", lerr.msg);
@@ -104,6 +103,7 @@ static void policy_build(struct tender *t)
     char err[SPT_ERR_SIZE] = "";
 
     policy_init(&t->policy);
+    t->policy.notify = t->opts.supervise;
     if (policy_add_core(&t->policy, t->epollfd, t->timerfd) ||
         devices_add_rules(t, &t->policy))
         die("out of memory building the seccomp policy");
@@ -112,18 +112,30 @@ static void policy_build(struct tender *t)
 }
 
 /*
- * The last acts: nothing the tender opened for itself stays open, the
- * allowlist goes in, and no library code runs after it.
+ * The last acts: the process made safe (signals, no core, no privileges),
+ * nothing the tender opened for itself left open, nothing of the host
+ * left to read; then the allowlist, and no library code after it.
  */
-static void __attribute__((noreturn)) guest_start(struct tender *t)
+static void __attribute__((noreturn)) guest_start(struct tender *t, int argc,
+                                                  char **argv)
 {
     uint64_t entry = t->img.entry, sp = t->opts.mem_size - 8;
+    char err[SPT_ERR_SIZE];
+    int rc;
 
+    if (signals_setup(t->opts.dumpcore, err, sizeof err) == -1 ||
+        privileges_drop(t->opts.user, err, sizeof err) == -1)
+        die("%s", err);
     close(t->kernel_fd);
     elf_image_free(&t->img);
     policy_free(&t->policy);
     free(t->mft);
-    if (policy_install(&t->bpf) != 0)
+    if (t->opts.supervise)
+        supervise_fork(t); /* the parent never returns */
+    host_data_wipe(argc, argv, &t->opts);
+    rc = t->opts.supervise ? policy_install_listener(&t->bpf)
+                           : policy_install(&t->bpf);
+    if (rc < 0)
         die("cannot install the seccomp filter: %s", strerror(errno));
     spt_launch(sp, entry, SPT_BOOT_INFO_BASE);
 }
@@ -163,5 +175,6 @@ int main(int argc, char **argv)
         policy_print(&t.policy, &t.bpf, stdout);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    guest_start(&t);
+    explicit_bzero(err, sizeof err); /* it held paths: not for the guest */
+    guest_start(&t, argc, argv);
 }

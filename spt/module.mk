@@ -1,6 +1,7 @@
 # spt/: the solo5-spt program.
-SPT_SRCS := spt/main.c spt/cmdline.c spt/fds.c spt/guest_mem.c spt/boot.c \
-	spt/device.c spt/block.c spt/net.c
+SPT_SRCS := spt/main.c spt/cmdline.c spt/errf.c spt/fds.c spt/guest_mem.c spt/boot.c \
+	spt/device.c spt/block.c spt/net.c spt/signals.c spt/privileges.c \
+	spt/hostdata.c spt/supervise.c
 SPT_OBJS := $(SPT_SRCS:%.c=$(B)/host/%.o) $(B)/host/spt/launch.o
 TENDER := $(B)/bin/solo5-spt
 

@@ -65,13 +65,26 @@ void fds_make_safe(void);
 void fds_close_inherited(const struct spt_opts *opts);
 
 /* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address. */
-int guest_mem_map(uint64_t mem_size, bool exec, char *err, size_t errlen);
+int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,
+                  size_t errlen);
 int guest_mem_protect(void *arg, uint64_t start, uint64_t end, int prot);
 
 /* device.c: options matched to manifest entries, then attached. */
 int devices_bind(struct tender *t, char *err, size_t errlen);
 int devices_attach(struct tender *t, char *err, size_t errlen);
 int devices_add_rules(const struct tender *t, struct policy *p);
+
+/* signals.c: exit on TERM/INT/HUP, SIGPIPE ignored, no core dumps. */
+int signals_setup(bool dumpcore, char *err, size_t errlen);
+
+/* privileges.c: no capabilities; with user, that user's uid and gid. */
+int privileges_drop(const char *user, char *err, size_t errlen);
+
+/* hostdata.c: wipe what the guest has no business reading. */
+void host_data_wipe(int argc, char **argv, const struct spt_opts *opts);
+
+/* supervise.c: fork; returns in the child, the parent supervises. */
+void supervise_fork(const struct tender *t);
 
 /* boot.c: everything the guest finds in low memory. */
 int boot_write(const struct tender *t, char *err, size_t errlen);

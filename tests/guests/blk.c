@@ -4,6 +4,8 @@
  *               mixed sizes (1 block up to 512 KiB), then read it back
  *   check SEED  read the whole device back in other sizes and verify
  *   rejects     every invalid request returns SOLO5_R_EINVAL
+ *   ro SEED     reads match the pattern; a write returns an error result
+ *   late MS     waits MS milliseconds, then writes the last block
  */
 #include "guest_util.h"
 #include "blk_pattern.h"
@@ -111,6 +113,40 @@ static int rejects(void)
     return bad;
 }
 
+static const char *result_name(solo5_result_t r)
+{
+    return r == SOLO5_R_OK       ? "OK"
+           : r == SOLO5_R_AGAIN  ? "AGAIN"
+           : r == SOLO5_R_EINVAL ? "EINVAL"
+                                 : "EUNSPEC";
+}
+
+static int read_only(uint64_t seed)
+{
+    solo5_result_t r;
+
+    if (check(seed, 1) != 0)
+        return 1;
+    r = solo5_block_write(disk, 0, buf, info.block_size);
+    spt_printf("WRITE %s\n", result_name(r));
+    return r == SOLO5_R_OK ? 1 : 0;
+}
+
+static int late_write(uint64_t ms)
+{
+    solo5_time_t until = solo5_clock_monotonic() + ms * 1000000ULL;
+    solo5_result_t r;
+
+    while (solo5_clock_monotonic() < until)
+        solo5_yield(until, NULL);
+    for (uint64_t k = 0; k < info.block_size; k++)
+        buf[k] = 0xee;
+    r = solo5_block_write(disk, info.capacity - info.block_size, buf,
+                          info.block_size);
+    spt_printf("LATE WRITE %s\n", result_name(r));
+    return 0;
+}
+
 int solo5_app_main(const struct solo5_start_info *si)
 {
     const char *p = si->cmdline;
@@ -130,5 +166,9 @@ int solo5_app_main(const struct solo5_start_info *si)
         return check(g_number(arg), 5);
     if (g_streq(mode, "rejects"))
         return rejects();
+    if (g_streq(mode, "ro"))
+        return read_only(g_number(arg));
+    if (g_streq(mode, "late"))
+        return late_write(g_number(arg));
     return 2;
 }

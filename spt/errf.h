@@ -1,0 +1,20 @@
+/*
+ * errf.h: refusals written as one line into a caller's buffer.
+ */
+#ifndef SPT_ERRF_H
+#define SPT_ERRF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * Format into err, replacing control characters (from file names, device
+ * names, options) so the message stays one line. Returns -1, so that a
+ * refusal reads "return errf(err, errlen, ...)".
+ */
+int errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+#endif /* SPT_ERRF_H */

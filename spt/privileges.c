@@ -1,0 +1,134 @@
+/*
+ * privileges.c: what the guest's process may do as a user.
+ *
+ * Called once every device is open. Started as root, the tender drops
+ * every capability (and with --x-user switches to that user and group,
+ * with no supplementary groups); the guest then cannot regain any:
+ * no_new_privs is set with the allowlist and execve is not allowed.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "tender.h"
+
+/* "UID" or "UID:GID". */
+static int user_numeric(const char *s, uid_t *uid, gid_t *gid)
+{
+    char *end;
+    unsigned long u, g;
+
+    errno = 0;
+    u = strtoul(s, &end, 10);
+    if (end == s || errno || u > 0xfffffffeUL || (*end && *end != ':'))
+        return -1;
+    g = u;
+    if (*end == ':') {
+        s = end + 1;
+        g = strtoul(s, &end, 10);
+        if (end == s || errno || g > 0xfffffffeUL || *end)
+            return -1;
+    }
+    *uid = (uid_t)u;
+    *gid = (gid_t)g;
+    return 0;
+}
+
+/*
+ * A name from /etc/passwd, read with fgetpwent (no NSS: the tender is
+ * static). The file's bytes pass through a buffer on our stack, which is
+ * scrubbed before the jump, not through the heap.
+ */
+static int user_lookup(const char *name, uid_t *uid, gid_t *gid)
+{
+    char buf[8192];
+    struct passwd *pw;
+    int rc = -1;
+    FILE *f;
+
+    f = fopen("/etc/passwd", "re");
+    if (f == NULL)
+        return -1;
+    setvbuf(f, buf, _IOFBF, sizeof buf);
+    while ((pw = fgetpwent(f)) != NULL)
+        if (strcmp(pw->pw_name, name) == 0) {
+            *uid = pw->pw_uid;
+            *gid = pw->pw_gid;
+            rc = 0;
+            break;
+        }
+    fclose(f);
+    explicit_bzero(buf, sizeof buf);
+    return rc;
+}
+
+/*
+ * The bounding and ambient sets, while we still may (CAP_SETPCAP); a
+ * process without capabilities has nothing there to drop anyway.
+ */
+static int caps_bound_drop(void)
+{
+    (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    /* Dropping a capability not in the set is no error, and the number
+     * past the last one is EINVAL: no need to read the set first. */
+    for (int cap = 0;; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+            continue;
+        if (errno == EINVAL || errno == EPERM) /* the end, or not ours */
+            return 0;
+        return -1;
+    }
+}
+
+/* Our own three sets, emptied and read back. */
+static int caps_drop(void)
+{
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &hdr, data) == -1)
+        return -1;
+    /* Read back: nothing may be left in effective or permitted. */
+    if (syscall(SYS_capget, &hdr, data) == -1 || data[0].effective ||
+        data[0].permitted || data[1].effective || data[1].permitted)
+        return -1;
+    return 0;
+}
+
+int privileges_drop(const char *user, char *err, size_t errlen)
+{
+    uid_t uid = 0;
+    gid_t gid = 0;
+
+    if (user && user_numeric(user, &uid, &gid) == -1 &&
+        user_lookup(user, &uid, &gid) == -1) {
+        snprintf(err, errlen, "--x-user=%s: no such user in /etc/passwd "
+                 "(give a name or UID[:GID])", user);
+        return -1;
+    }
+    if (caps_bound_drop() == -1)
+        goto fail;
+    if (user && (setgroups(0, NULL) == -1 && errno != EPERM))
+        goto fail;
+    if (user && (setresgid(gid, gid, gid) == -1 ||
+                 setresuid(uid, uid, uid) == -1)) {
+        snprintf(err, errlen, "--x-user=%s: cannot switch to uid %u, gid "
+                 "%u: %s", user, (unsigned)uid, (unsigned)gid,
+                 strerror(errno));
+        return -1;
+    }
+    if (caps_drop() == -1)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "cannot drop privileges: %s", strerror(errno));
+    return -1;
+}

@@ -1,0 +1,203 @@
+/*
+ * supervise.c: --x-supervise, a supervisor that names the forbidden call.
+ *
+ * By default the tender stays one process (what urunc and fuzzers want)
+ * and a forbidden call kills it with SIGSYS, unexplained. With the flag,
+ * the tender forks just before installing the allowlist: the child
+ * becomes the guest, and its filter's default action is "notify" instead
+ * of "kill". The notification fd is held by the parent, a separate process
+ * the guest cannot reach; the child's address space gains no thread and
+ * no handler. On a notification the parent prints the call with its
+ * arguments and kills the child with SIGSYS; it never lets a call run. It
+ * then ends as the child did: status 159 for SIGSYS. If the parent dies
+ * first, the child is killed (PR_SET_PDEATHSIG); a pending call then
+ * fails, it does not run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "solo5/spt_abi.h"
+#include "tender.h"
+
+#define HIGH_FD 900 /* out of the way of the listener's number */
+
+static volatile pid_t guest_pid;
+
+static void forward(int sig)
+{
+    kill(guest_pid, sig);
+}
+
+/* The listener will be the lowest free descriptor: find it, tell it. */
+static void child_prepare(int pipe_w, pid_t parent)
+{
+    int high = fcntl(pipe_w, F_DUPFD_CLOEXEC, HIGH_FD), probe;
+
+    close(pipe_w);
+    /* Dropping privileges cleared "dumpable", without which the parent
+     * (no capabilities either) could not fetch the listener. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+        prctl(PR_SET_DUMPABLE, 1) == -1 || getppid() != parent ||
+        high == -1)
+        _exit(1);
+    probe = fcntl(0, F_DUPFD, 3);
+    close(probe);
+    if (write(high, &probe, sizeof probe) != sizeof probe)
+        _exit(1);
+    close(high);
+}
+
+static void report_call(const struct seccomp_notif *req)
+{
+    char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64,
+                                                  req->data.nr);
+    const __u64 *a = req->data.args;
+
+    fprintf(stderr, "solo5-spt: the guest made a forbidden system call: "
+            "%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) [nr %d]; "
+            "killing it with SIGSYS\n",
+            name ? name : "unknown", (unsigned long long)a[0],
+            (unsigned long long)a[1], (unsigned long long)a[2],
+            (unsigned long long)a[3], (unsigned long long)a[4],
+            (unsigned long long)a[5], req->data.nr);
+    free(name);
+}
+
+/* One notification: report it, then kill; the call is never answered. */
+static bool notification(int listener)
+{
+    struct seccomp_notif_sizes sizes;
+    struct seccomp_notif *req;
+
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == -1)
+        return false;
+    req = calloc(1, sizes.seccomp_notif > sizeof *req ? sizes.seccomp_notif
+                                                      : sizeof *req);
+    if (req == NULL)
+        return false;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
+        report_call(req);
+    kill(guest_pid, SIGSYS);
+    free(req);
+    return true;
+}
+
+/* End the way the guest ended. */
+static void __attribute__((noreturn)) mirror(int wstatus, bool reported)
+{
+    struct rlimit no_core = {0, 0};
+    int sig;
+
+    if (WIFEXITED(wstatus))
+        exit(WEXITSTATUS(wstatus));
+    sig = WTERMSIG(wstatus);
+    if (sig == SIGSYS && !reported)
+        fprintf(stderr, "solo5-spt: the guest was killed by SIGSYS: a system "
+                "call through another ABI (i386 int 0x80 or x32)\n");
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(sig, SIG_DFL);
+    raise(sig);
+    exit(128 + sig); /* as PID 1, raise() does not end us */
+}
+
+static bool guest_exited(void)
+{
+    siginfo_t info = {0};
+
+    /* WNOWAIT: look, but leave the status for mirror(). */
+    return waitid(P_PID, (id_t)guest_pid, &info,
+                  WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == guest_pid;
+}
+
+/*
+ * The child installs its filter right after fork: give it ten seconds.
+ * A guest that ends before we hold the listener made no forbidden call
+ * (one would have waited for us).
+ */
+static int listener_fetch(int pidfd, int target)
+{
+    for (int tries = 0; tries < 50000; tries++) {
+        int fd = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
+
+        if (fd >= 0 || guest_exited())
+            return fd;
+        usleep(200);
+    }
+    return -1;
+}
+
+static void __attribute__((noreturn)) parent_run(int pipe_r, uint64_t mem_size)
+{
+    struct sigaction sa = {.sa_handler = forward};
+    int target = -1, pidfd, listener = -1, wstatus;
+    bool reported = false;
+
+    /* Guest memory and devices are the child's; we keep only stderr. */
+    munmap((void *)SPT_HOST_MEM_BASE, mem_size - SPT_HOST_MEM_BASE);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (read(pipe_r, &target, sizeof target) != sizeof target)
+        target = -1;
+    close(pipe_r);
+    pidfd = (int)syscall(SYS_pidfd_open, guest_pid, 0);
+    if (pidfd >= 0 && target >= 0)
+        listener = listener_fetch(pidfd, target);
+    if (listener < 0 && !guest_exited()) {
+        /* Without the listener a forbidden call would wait forever. */
+        kill(guest_pid, SIGKILL);
+        fprintf(stderr, "solo5-spt: --x-supervise: cannot reach the guest's "
+                "seccomp listener\n");
+    }
+    for (;;) {
+        struct pollfd p[2] = {{pidfd, POLLIN, 0}, {listener, POLLIN, 0}};
+
+        if (poll(p, listener >= 0 ? 2 : 1, -1) == -1 && errno != EINTR)
+            break;
+        if (listener >= 0 && (p[1].revents & POLLIN))
+            reported |= notification(listener);
+        if (p[0].revents & POLLIN)
+            break;
+    }
+    while (waitpid(guest_pid, &wstatus, 0) == -1 && errno == EINTR)
+        ;
+    mirror(wstatus, reported);
+}
+
+void supervise_fork(const struct tender *t)
+{
+    int fds[2];
+    pid_t parent = getpid(), child;
+
+    if (pipe2(fds, O_CLOEXEC) == -1)
+        die("--x-supervise: pipe: %s", strerror(errno));
+    child = fork();
+    if (child == -1)
+        die("--x-supervise: fork: %s", strerror(errno));
+    if (child == 0) {
+        close(fds[0]);
+        child_prepare(fds[1], parent);
+        return;
+    }
+    guest_pid = child;
+    close(fds[1]);
+    close_range(3, (unsigned)fds[0] - 1, 0);
+    close_range((unsigned)fds[0] + 1, ~0U, 0);
+    parent_run(fds[0], t->opts.mem_size);
+}
