@@ -1,0 +1,61 @@
+# tests/fuzz/: libFuzzer harnesses of the loader (ELF, notes, manifest)
+# and of the command line, built with clang in build/fuzz.
+#
+#   make fuzz FUZZ_SECONDS=N    fuzz each harness N seconds (default 60)
+#   make check                  replays tests/fuzz/regress and the seeds,
+#                               then fuzzes each harness FUZZ_CHECK_SECONDS
+#
+# The library sources are compiled again with the fuzzer's coverage
+# instrumentation and the sanitizers, into build/fuzz/host; the seeds are
+# made from the guests the build produces (build/fuzz/seeds).
+
+FUZZ := $(B)/fuzz
+FUZZ_CC := clang
+FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
+# The host flags, minus _FORTIFY_SOURCE (its checked copies would hide
+# overflows from ASan), at -O1 as libFuzzer recommends.
+FUZZ_CFLAGS = $(filter-out -D_FORTIFY_SOURCE=%,$(HOST_CFLAGS)) -O1 \
+	-fno-omit-frame-pointer $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
+FUZZ_NAMES := elf notes cmdline
+FUZZERS := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
+FUZZ_SEEDS_TOOL := $(B)/tests/fuzz/fuzz_seeds
+FUZZ_SEEDS := $(FUZZ)/seeds/.made
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 10
+
+$(FUZZ)/host/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+FUZZ_LOADER_OBJS = $(LOADER_SRCS:%.c=$(FUZZ)/host/%.o)
+# The command-line parser and the helper that words its refusals, where
+# the tender has one.
+FUZZ_CMDLINE_SRCS = $(filter spt/cmdline.c spt/errf.c,$(SPT_SRCS))
+
+$(FUZZ)/fuzz_elf $(FUZZ)/fuzz_notes: $(FUZZ)/fuzz_%: \
+		$(FUZZ)/host/tests/fuzz/fuzz_%.o $(FUZZ_LOADER_OBJS)
+	$(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
+
+$(FUZZ)/fuzz_cmdline: $(FUZZ)/host/tests/fuzz/fuzz_cmdline.o \
+		$(FUZZ_CMDLINE_SRCS:%.c=$(FUZZ)/host/%.o)
+	$(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
+
+$(FUZZ_SEEDS_TOOL): $(B)/host/tests/fuzz/seeds.o \
+		$(FUZZ_CMDLINE_SRCS:%.c=$(B)/host/%.o) $(LOADER_LIB)
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^
+
+$(FUZZ_SEEDS): $(FUZZ_SEEDS_TOOL) $(ALL_SPT)
+	rm -rf $(@D) && mkdir -p $(@D)
+	$(FUZZ_SEEDS_TOOL) $(@D) $(ALL_SPT)
+	touch $@
+
+.PHONY: fuzz
+fuzz: $(FUZZERS) $(FUZZ_SEEDS)
+	./tests/fuzz/fuzz.sh fuzz $(FUZZ) $(FUZZ_SECONDS)
+
+FUZZ_CHECK = ./tests/fuzz/fuzz.sh check $(FUZZ) $(FUZZ_CHECK_SECONDS)
+
+check: $(FUZZERS) $(FUZZ_SEEDS)
+
+-include $(shell find $(FUZZ)/host -name '*.d' 2>/dev/null)
