@@ -3,6 +3,9 @@
 #   make                 build the tender, the SDK, the examples and tests
 #   make demo            build, then run the example unikernels
 #   make check           build, then run every test
+#   make fuzz            fuzz the loader and the command line, FUZZ_SECONDS
+#                        (default 60) per harness
+#   make bench           build, then measure the guests against their limits
 #   make install         PREFIX=/usr/local DESTDIR= (staged installs)
 #   make clean
 #
@@ -23,7 +26,7 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 # at start-up, and it lives far above guest memory.
 TENDER_LDFLAGS := -static-pie
 
-.PHONY: all demo check install clean deps
+.PHONY: all demo check bench fuzz install clean deps
 .DEFAULT_GOAL := all
 
 DEPS_STAMP := $(B)/.deps-ok
@@ -46,6 +49,10 @@ include spt/module.mk
 include guest-abi/module.mk
 include examples/module.mk
 include tests/module.mk
+include tests/bench/module.mk
+include tests/asan/module.mk
+include tests/malformed/module.mk
+include tests/fuzz/module.mk
 
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
 

@@ -5,7 +5,8 @@
 set -eu
 
 packages="gcc make libc6-dev pkg-config libseccomp-dev libjansson-dev
-libcmocka-dev iproute2 iputils-ping ethtool strace"
+libcmocka-dev iproute2 iputils-ping ethtool strace gdb
+clang libclang-rt-14-dev llvm"
 
 missing=
 for p in $packages; do

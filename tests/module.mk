@@ -11,6 +11,9 @@ COMPAT := $(B)/tests/compat/solo5_compat
 E2E := $(B)/tests/e2e/test_guests
 SDK_TEST := $(B)/tests/e2e/test_sdk
 BLOCK_TEST := $(B)/tests/e2e/test_block
+PROCESS_TEST := $(B)/tests/e2e/test_process
+ESCAPE_TEST := $(B)/tests/e2e/test_escape
+EXEC_WITNESS := $(B)/tests/e2e/exec_witness
 
 $(B)/host/tests/%.o: HOST_CFLAGS += $(TEST_CFLAGS)
 
@@ -20,7 +23,7 @@ $(B)/tests/unit/test_loader: $(B)/host/tests/unit/test_loader.o \
 	$(TEST_LINK) -o $@ $^ -lcmocka
 
 $(B)/tests/unit/test_cmdline: $(B)/host/tests/unit/test_cmdline.o \
-		$(B)/host/spt/cmdline.o
+		$(B)/host/spt/cmdline.o $(B)/host/spt/errf.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -lcmocka
 
@@ -33,17 +36,31 @@ $(COMPAT): $(B)/host/tests/compat/solo5_compat.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
-$(E2E): $(B)/host/tests/e2e/test_guests.o $(B)/host/tests/lib/run.o
+$(E2E): $(B)/host/tests/e2e/test_guests.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -lcmocka
 
-$(SDK_TEST): $(B)/host/tests/e2e/test_sdk.o $(B)/host/tests/lib/run.o
+$(SDK_TEST): $(B)/host/tests/e2e/test_sdk.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -ljansson -lcmocka
 
-$(BLOCK_TEST): $(B)/host/tests/e2e/test_block.o $(B)/host/tests/lib/run.o
+$(BLOCK_TEST): $(B)/host/tests/e2e/test_block.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -lcmocka
+
+$(ESCAPE_TEST): $(B)/host/tests/e2e/test_escape.o \
+		$(B)/host/tests/e2e/escape_i386.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lcmocka
+
+$(PROCESS_TEST): $(B)/host/tests/e2e/test_process.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lcmocka
+
+# What test_escape's guests try to execve: static, no C library.
+$(EXEC_WITNESS): tests/e2e/exec_witness.S
+	@mkdir -p $(@D)
+	$(CC) -nostdlib -static -no-pie -o $@ $<
 
 $(B)/tests/net/tapfd: $(B)/host/tests/net/tapfd.o
 	@mkdir -p $(@D)
@@ -62,11 +79,14 @@ TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
 	$(wildcard tests/guests/*.c))
 .SECONDEXPANSION:
 $(B)/tests/guests/%.spt: tests/guests/%.c $$(wildcard tests/guests/$$*.json) \
-		$(SDK_FILES)
+		tests/guests/guest_util.h tests/guests/blk_pattern.h $(SDK_FILES)
 	@mkdir -p $(@D)
 	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
+# syscall_blk.c includes syscall.c: rebuild it when syscall.spt changes.
+$(B)/tests/guests/syscall_blk.spt: $(B)/tests/guests/syscall.spt
 
 TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E) $(SDK_TEST) $(BLOCK_TEST) \
+	$(ESCAPE_TEST) $(EXEC_WITNESS) $(PROCESS_TEST) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS) $(NET_VARIANTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS) $(NET_VARIANTS)
 
@@ -82,7 +102,17 @@ check: all
 	SPT_BUILD=$(B) $(E2E)
 	@echo "== block devices"
 	SPT_BUILD=$(B) $(BLOCK_TEST)
+	@echo "== escape matrix: forbidden calls, every way in"
+	SPT_BUILD=$(B) $(ESCAPE_TEST)
+	@echo "== the tender as a process: signals, privileges, memory, disks"
+	SPT_BUILD=$(B) $(PROCESS_TEST)
 	@echo "== network devices (root, in a network namespace)"
 	SPT_BUILD=$(B) ./tests/net/test_net.sh
 	@echo "== make install, then build and run with the installed files"
 	./tests/install_test.sh
+	@echo "== unit tests again, built with ASan+UBSan"
+	@$(ASAN_UNIT_CHECK)
+	@echo "== malformed-input corpus: ASan+UBSan tender, then real runs"
+	@$(MALFORMED_CHECK)
+	@echo "== fuzz harnesses: regression cases and seeds, then a short run"
+	@$(FUZZ_CHECK)

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "files.h"
 #include "run.h"
 #include "../guests/blk_pattern.h"
 
@@ -34,11 +35,7 @@ static const char *in(const char *dir, const char *name)
 
 static void make_image(const char *path, off_t size)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-
-    assert_true(fd >= 0);
-    assert_int_equal(ftruncate(fd, size), 0);
-    close(fd);
+    assert_int_equal(image_make(path, size), 0);
 }
 
 static void run_argv(const char *const *argv, struct run_result *r)
@@ -294,14 +291,6 @@ static void test_tender_refusals(void **state)
     }
 }
 
-/* Copy a file, keeping it executable. */
-static void copy_file(const char *from, const char *to)
-{
-    char cmd[3 * PATH_MAX];
-
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s' && chmod 755 '%s'", from, to, to);
-    assert_int_equal(system(cmd), 0);
-}
 
 static void test_not_writable(void **state)
 {
@@ -314,8 +303,8 @@ static void test_not_writable(void **state)
     /* nobody must reach the programs: the build tree may be private. */
     snprintf(t, sizeof t, "%s", in(tmp, "solo5-spt"));
     snprintf(g, sizeof g, "%s", in(tmp, "blk.spt"));
-    copy_file(tender, t);
-    copy_file(in(guests, "blk.spt"), g);
+    assert_int_equal(file_copy(tender, t, 0755), 0);
+    assert_int_equal(file_copy(in(guests, "blk.spt"), g, 0755), 0);
     make_image(in(tmp, "ro.img"), 8192);
     make_image(in(tmp, "ro2.img"), 8192);
     chmod(in(tmp, "ro.img"), 0444);
@@ -353,17 +342,10 @@ static int block_fd(const char *const *argv_print)
     return fd;
 }
 
+/* The whole file, which must be exactly size bytes. */
 static void file_snapshot(const char *path, uint8_t *data, size_t size)
 {
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-
-    assert_non_null(f);
-    assert_int_equal(fread(data, 1, size, f), size);
-    assert_int_equal(fgetc(f), EOF);
-    fclose(f);
-    assert_int_equal(stat(path, &st), 0);
-    assert_int_equal((size_t)st.st_size, size);
+    assert_int_equal(file_read_exact(path, data, size), 0);
 }
 
 /* A raw call the policy must kill; the images must not change. */
@@ -503,21 +485,14 @@ int main(void)
         cmocka_unit_test(test_raw_calls),
         cmocka_unit_test(test_63_devices),
     };
-    char tmpl[] = "/tmp/spt-block-test.XXXXXX";
     int rc;
 
     snprintf(tender, sizeof tender, "%s/bin/solo5-spt", build);
     snprintf(guests, sizeof guests, "%s/tests/guests", build);
-    if (mkdtemp(tmpl) == NULL)
+    if (tmpdir_make(tmp, "block-test") != 0)
         return 1;
-    snprintf(tmp, sizeof tmp, "%s", tmpl);
     rc = cmocka_run_group_tests_name("block", tests, NULL, NULL);
-    if (rc == 0) {
-        char cmd[PATH_MAX + 16];
-
-        snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-        if (system(cmd) != 0)
-            rc = 1;
-    }
+    if (rc == 0 && tmpdir_remove(tmp) != 0)
+        rc = 1;
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "files.h"
 #include "run.h"
 
 static char sdk_bin[PATH_MAX], tender[PATH_MAX], tmp[PATH_MAX];
@@ -206,7 +207,6 @@ int main(void)
         cmocka_unit_test(test_query_refusals),
         cmocka_unit_test(test_wrapper_errors),
     };
-    char tmpl[] = "/tmp/spt-sdk-test.XXXXXX";
     int rc;
 
     snprintf(sdk_bin, sizeof sdk_bin, "%s/sdk/bin", build);
@@ -214,16 +214,10 @@ int main(void)
     if (realpath(sdk_bin, tmp) == NULL)
         return 1;
     snprintf(sdk_bin, sizeof sdk_bin, "%s", tmp);
-    if (mkdtemp(tmpl) == NULL)
+    if (tmpdir_make(tmp, "sdk-test") != 0)
         return 1;
-    snprintf(tmp, sizeof tmp, "%s", tmpl);
     rc = cmocka_run_group_tests_name("sdk", tests, NULL, NULL);
-    if (rc == 0) {
-        char cmd[PATH_MAX + 16];
-
-        snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-        if (system(cmd) != 0)
-            rc = 1;
-    }
+    if (rc == 0 && tmpdir_remove(tmp) != 0)
+        rc = 1;
     return rc;
 }
