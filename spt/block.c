@@ -49,8 +49,9 @@ static int block_attach(struct device *d, char *err, size_t errlen)
     char why[160];
     struct stat st;
 
+    /* O_NONBLOCK until the type is known: a FIFO must not block us. */
     d->fd = open(d->opt->value,
-                 (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+                 (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (d->fd == -1) {
         snprintf(why, sizeof why, "cannot open %s: %s",
                  ro ? "read-only" : "read-write", strerror(errno));
@@ -60,11 +61,14 @@ static int block_attach(struct device *d, char *err, size_t errlen)
         !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
         return block_refuse(d, err, errlen,
                             "not a regular file or block device");
+    if (fcntl(d->fd, F_SETFL, fcntl(d->fd, F_GETFL) & ~O_NONBLOCK) == -1)
+        return block_refuse(d, err, errlen, "cannot set its flags");
     if (flock(d->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) == -1)
         return block_refuse(d, err, errlen,
                             errno == EWOULDBLOCK
-                                ? "in use: another guest has it attached "
-                                  "(it holds a lock on the file)"
+                                ? "in use: attached by another guest, or "
+                                  "by another device of this one (it holds "
+                                  "a lock on the file)"
                                 : "cannot lock the file");
     if (block_capacity(d->fd, &st, &capacity) == -1)
         return block_refuse(d, err, errlen, "cannot read its size");

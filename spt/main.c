@@ -41,7 +41,9 @@ static void guest_open(struct tender *t)
     struct loader_err lerr;
     struct solo5_abi1 abi;
 
-    t->kernel_fd = open(t->opts.kernel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO must be refused, not waited on. */
+    t->kernel_fd = open(t->opts.kernel,
+                        O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (t->kernel_fd == -1)
         die("%s: cannot open: %s", t->opts.kernel, strerror(errno));
     t->mft = calloc(1, MFT_MAX_SIZE);
@@ -124,7 +126,7 @@ static void __attribute__((noreturn)) guest_start(struct tender *t, int argc,
     int rc;
 
     if (signals_setup(t->opts.dumpcore, err, sizeof err) == -1 ||
-        privileges_drop(t->opts.user, err, sizeof err) == -1)
+        privileges_drop(&t->user, err, sizeof err) == -1)
         die("%s", err);
     close(t->kernel_fd);
     elf_image_free(&t->img);
@@ -158,6 +160,8 @@ int main(int argc, char **argv)
         return 0;
     }
     fds_close_inherited(&t.opts);
+    if (privileges_resolve(t.opts.user, &t.user, err, sizeof err) == -1)
+        die("%s", err);
     t.block_max_io = t.opts.no_extensions ? 0 : POLICY_BLOCK_MAX_IO;
 
     guest_open(&t);

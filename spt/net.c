@@ -145,7 +145,9 @@ static int tap_adopt(struct device *d, char *err, size_t errlen)
         return net_refuse(d, err, errlen, "%s: cannot make it non-blocking",
                           d->opt->value);
     d->entry->u.net_basic.mtu = NET_FD_MTU;
-    iface_offloads_off(d->fd, ifr.ifr_name);
+    /* Not by name: the tap may live in another network namespace, where
+     * its name means another interface here. */
+    (void)ioctl(d->fd, TUNSETOFFLOAD, 0);
     return 0;
 }
 

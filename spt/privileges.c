@@ -103,26 +103,29 @@ static int caps_drop(void)
     return 0;
 }
 
-int privileges_drop(const char *user, char *err, size_t errlen)
+int privileges_resolve(const char *user, struct spt_user *out, char *err,
+                       size_t errlen)
 {
-    uid_t uid = 0;
-    gid_t gid = 0;
-
-    if (user && user_numeric(user, &uid, &gid) == -1 &&
-        user_lookup(user, &uid, &gid) == -1) {
+    out->given = user != NULL;
+    if (user && user_numeric(user, &out->uid, &out->gid) == -1 &&
+        user_lookup(user, &out->uid, &out->gid) == -1) {
         snprintf(err, errlen, "--x-user=%s: no such user in /etc/passwd "
                  "(give a name or UID[:GID])", user);
         return -1;
     }
+    return 0;
+}
+
+int privileges_drop(const struct spt_user *user, char *err, size_t errlen)
+{
     if (caps_bound_drop() == -1)
         goto fail;
-    if (user && (setgroups(0, NULL) == -1 && errno != EPERM))
+    if (user->given && (setgroups(0, NULL) == -1 && errno != EPERM))
         goto fail;
-    if (user && (setresgid(gid, gid, gid) == -1 ||
-                 setresuid(uid, uid, uid) == -1)) {
-        snprintf(err, errlen, "--x-user=%s: cannot switch to uid %u, gid "
-                 "%u: %s", user, (unsigned)uid, (unsigned)gid,
-                 strerror(errno));
+    if (user->given && (setresgid(user->gid, user->gid, user->gid) == -1 ||
+                        setresuid(user->uid, user->uid, user->uid) == -1)) {
+        snprintf(err, errlen, "--x-user: cannot switch to uid %u, gid %u: %s",
+                 (unsigned)user->uid, (unsigned)user->gid, strerror(errno));
         return -1;
     }
     if (caps_drop() == -1)

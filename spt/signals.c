@@ -7,7 +7,7 @@
  * - SIGPIPE is ignored: console output is best effort, a closed reader
  *   must not kill the guest.
  * - No core dumps unless asked: a core would hold all of guest memory and
- *   the tender's too.
+ *   the tender's too. Other signals get their default actions back.
  * - Every signal unblocked, whatever the parent had blocked.
  */
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "tender.h"
@@ -38,12 +39,18 @@ int signals_setup(bool dumpcore, char *err, size_t errlen)
     if (alt.ss_sp == MAP_FAILED || sigaltstack(&alt, NULL) == -1)
         goto fail;
     sigfillset(&sa.sa_mask);
+    /* Whatever the parent ignored gets its default action back. */
+    for (int sig = 1; sig < SIGRTMIN; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void)signal(sig, SIG_DFL);
     for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
         if (sigaction(ending[i], &sa, NULL) == -1)
             goto fail;
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         goto fail;
-    if (!dumpcore && setrlimit(RLIMIT_CORE, &no_core) == -1)
+    /* Both: a core_pattern that pipes to a program ignores the limit. */
+    if (!dumpcore && (setrlimit(RLIMIT_CORE, &no_core) == -1 ||
+                      prctl(PR_SET_DUMPABLE, 0) == -1))
         goto fail;
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)

@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "solo5/spt_abi.h"
 #include "tender.h"
@@ -42,20 +43,27 @@ static void forward(int sig)
     kill(guest_pid, sig);
 }
 
-/* The listener will be the lowest free descriptor: find it, tell it. */
+/*
+ * The listener will be the lowest free descriptor: find it, tell it. The
+ * pipe moves high first, so that closing it frees nothing below.
+ */
 static void child_prepare(int pipe_w, pid_t parent)
 {
     int high = fcntl(pipe_w, F_DUPFD_CLOEXEC, HIGH_FD), probe;
 
-    close(pipe_w);
+    if (high == -1) /* a descriptor limit below HIGH_FD: keep it low */
+        high = pipe_w;
+    else
+        close(pipe_w);
     /* Dropping privileges cleared "dumpable", without which the parent
      * (no capabilities either) could not fetch the listener. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-        prctl(PR_SET_DUMPABLE, 1) == -1 || getppid() != parent ||
-        high == -1)
+        prctl(PR_SET_DUMPABLE, 1) == -1 || getppid() != parent)
         _exit(1);
     probe = fcntl(0, F_DUPFD, 3);
     close(probe);
+    if (high < probe) /* the pipe sits below: the listener takes its place */
+        probe = high;
     if (write(high, &probe, sizeof probe) != sizeof probe)
         _exit(1);
     close(high);
@@ -91,24 +99,26 @@ static bool notification(int listener)
         return false;
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
         report_call(req);
-    kill(guest_pid, SIGSYS);
+    /* SIGKILL, not SIGSYS: no core dump of the child; we end as SIGSYS. */
+    kill(guest_pid, SIGKILL);
     free(req);
     return true;
 }
 
-/* End the way the guest ended. */
+/* End the way the guest ended; a reported call ends as SIGSYS. */
 static void __attribute__((noreturn)) mirror(int wstatus, bool reported)
 {
     struct rlimit no_core = {0, 0};
     int sig;
 
-    if (WIFEXITED(wstatus))
+    if (WIFEXITED(wstatus) && !reported)
         exit(WEXITSTATUS(wstatus));
-    sig = WTERMSIG(wstatus);
+    sig = reported ? SIGSYS : WTERMSIG(wstatus);
     if (sig == SIGSYS && !reported)
         fprintf(stderr, "solo5-spt: the guest was killed by SIGSYS: a system "
                 "call through another ABI (i386 int 0x80 or x32)\n");
     setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_DUMPABLE, 0);
     signal(sig, SIG_DFL);
     raise(sig);
     exit(128 + sig); /* as PID 1, raise() does not end us */
@@ -124,27 +134,56 @@ static bool guest_exited(void)
            info.si_pid == guest_pid;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /*
  * The child installs its filter right after fork: give it ten seconds.
- * A guest that ends before we hold the listener made no forbidden call
- * (one would have waited for us).
+ * EBADF means not yet; any other error will not go away. A guest that
+ * ends before we hold the listener made no forbidden call (one would
+ * have waited for us). Returns the listener, or -1 with errno.
  */
 static int listener_fetch(int pidfd, int target)
 {
-    for (int tries = 0; tries < 50000; tries++) {
+    double deadline = now_s() + 10;
+
+    for (;;) {
         int fd = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
 
-        if (fd >= 0 || guest_exited())
+        if (fd >= 0)
             return fd;
+        if (errno != EBADF)
+            return -1;
+        if (guest_exited() || now_s() > deadline) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
         usleep(200);
     }
-    return -1;
+}
+
+/* Without the listener a forbidden call would wait forever: refuse. */
+static void __attribute__((noreturn)) setup_failed(const char *what)
+{
+    int wstatus;
+
+    kill(guest_pid, SIGKILL);
+    while (waitpid(guest_pid, &wstatus, 0) == -1 && errno == EINTR)
+        ;
+    fprintf(stderr, "solo5-spt: --x-supervise: cannot reach the guest's "
+            "seccomp listener: %s\n", what);
+    exit(1);
 }
 
 static void __attribute__((noreturn)) parent_run(int pipe_r, uint64_t mem_size)
 {
     struct sigaction sa = {.sa_handler = forward};
-    int target = -1, pidfd, listener = -1, wstatus;
+    int target = -1, pidfd, listener, wstatus;
     bool reported = false;
 
     /* Guest memory and devices are the child's; we keep only stderr. */
@@ -157,14 +196,12 @@ static void __attribute__((noreturn)) parent_run(int pipe_r, uint64_t mem_size)
         target = -1;
     close(pipe_r);
     pidfd = (int)syscall(SYS_pidfd_open, guest_pid, 0);
-    if (pidfd >= 0 && target >= 0)
-        listener = listener_fetch(pidfd, target);
-    if (listener < 0 && !guest_exited()) {
-        /* Without the listener a forbidden call would wait forever. */
-        kill(guest_pid, SIGKILL);
-        fprintf(stderr, "solo5-spt: --x-supervise: cannot reach the guest's "
-                "seccomp listener\n");
-    }
+    if (pidfd < 0)
+        setup_failed(strerror(errno));
+    if (target < 0) /* the child ended before telling: mirror it */
+        listener = -1;
+    else if ((listener = listener_fetch(pidfd, target)) < 0 && !guest_exited())
+        setup_failed(strerror(errno));
     for (;;) {
         struct pollfd p[2] = {{pidfd, POLLIN, 0}, {listener, POLLIN, 0}};
 

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cmdline.h"
 #include "loader.h"
@@ -41,6 +42,13 @@ struct device {
 
 extern const struct device_ops block_ops, net_ops;
 
+/* --x-user, resolved before anything else is opened. */
+struct spt_user {
+    bool given;
+    uid_t uid;
+    gid_t gid;
+};
+
 struct tender {
     struct spt_opts opts;
     int kernel_fd;
@@ -53,6 +61,7 @@ struct tender {
     unsigned ndev;
     struct device dev[SPT_MAX_DEVICES];
     int epollfd, timerfd;
+    struct spt_user user;
     struct policy policy;
     struct policy_bpf bpf;
 };
@@ -77,8 +86,10 @@ int devices_add_rules(const struct tender *t, struct policy *p);
 /* signals.c: exit on TERM/INT/HUP, SIGPIPE ignored, no core dumps. */
 int signals_setup(bool dumpcore, char *err, size_t errlen);
 
-/* privileges.c: no capabilities; with user, that user's uid and gid. */
-int privileges_drop(const char *user, char *err, size_t errlen);
+/* privileges.c: no capabilities; with --x-user, that uid and gid. */
+int privileges_resolve(const char *user, struct spt_user *out, char *err,
+                       size_t errlen);
+int privileges_drop(const struct spt_user *user, char *err, size_t errlen);
 
 /* hostdata.c: wipe what the guest has no business reading. */
 void host_data_wipe(int argc, char **argv, const struct spt_opts *opts);

@@ -62,13 +62,20 @@ static void put_num(struct out *o, unsigned long long v, int neg,
         pad(o, ' ', sp->width - len);
 }
 
-/* Read the argument of the given length (0 int, 1 long, 2 long long). */
+/*
+ * Read the argument of the given length: -2 char (hh), -1 short (h), 0 int,
+ * 1 long, 2 long long. char and short arrive promoted to int.
+ */
 static unsigned long long arg_unsigned(va_list *ap, int lng)
 {
     if (lng >= 2)
         return va_arg(*ap, unsigned long long);
     if (lng == 1)
         return va_arg(*ap, unsigned long);
+    if (lng == -1)
+        return (unsigned short)va_arg(*ap, unsigned int);
+    if (lng <= -2)
+        return (unsigned char)va_arg(*ap, unsigned int);
     return va_arg(*ap, unsigned int);
 }
 
@@ -78,6 +85,10 @@ static long long arg_signed(va_list *ap, int lng)
         return va_arg(*ap, long long);
     if (lng == 1)
         return va_arg(*ap, long);
+    if (lng == -1)
+        return (short)va_arg(*ap, int);
+    if (lng <= -2)
+        return (signed char)va_arg(*ap, int);
     return va_arg(*ap, int);
 }
 
@@ -101,7 +112,9 @@ static const char *conversion(struct out *o, const char *f, va_list *ap)
             lng++;
         else if (*f == 'z')
             lng = 1;
-        else if (*f != 'h')
+        else if (*f == 'h')
+            lng--;
+        else
             break;
     }
     switch (*f) {

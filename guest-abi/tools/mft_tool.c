@@ -173,7 +173,8 @@ static int cmd_gen(const char *json, const char *outname)
     out = fopen(outname, "w");
     if (out == NULL)
         fail("%s: cannot create: %s", outname, strerror(errno));
-    fprintf(out, "/* The MFT1 note of %s, made by solo5-spt-mft. */\n", json);
+    /* The JSON path is not echoed: it could hold a comment's end. */
+    fprintf(out, "/* A Solo5 MFT1 note, made by solo5-spt-mft gen. */\n");
     fprintf(out, "__attribute__((section(\".note.solo5.manifest\"), "
                  "aligned(8), used))\n"
                  "static const unsigned char solo5_manifest_note[%zu] = {\n",
@@ -189,7 +190,7 @@ static void binary_open(const char *file, struct loader_src *src,
                         struct elf_image *img)
 {
     struct loader_err err;
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* FIFO: no wait */
 
     if (fd == -1)
         fail("%s: cannot open: %s", file, strerror(errno));

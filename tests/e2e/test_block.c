@@ -288,6 +288,15 @@ static void test_tender_refusals(void **state)
         expect_refusal(a10, "declares no BLOCK_BASIC device named 'other'");
         expect_refusal(a11, "'storage' is a BLOCK_BASIC device");
         expect_refusal(a12, "--block:storage given twice");
+        {
+            char fifo[PATH_MAX + 32];
+            const char *a13[] = {tender, fifo, spare, blk, NULL};
+
+            assert_int_equal(mkfifo(in(tmp, "disk.fifo"), 0600), 0);
+            snprintf(fifo, sizeof fifo, "--block-ro:storage=%s",
+                     in(tmp, "disk.fifo"));
+            expect_refusal(a13, "not a regular file or block device");
+        }
     }
 }
 

@@ -227,6 +227,17 @@ static void test_stack_smash(void **state)
     run_free(&r);
 }
 
+static void test_sdk_printf(void **state)
+{
+    struct run_result r;
+
+    (void)state;
+    spt(&r, NULL, guest("fmt"), "--solo5:quiet", NULL);
+    expect_status(&r, 0);
+    assert_non_null(strstr(r.out, "SUCCESS"));
+    run_free(&r);
+}
+
 static void test_fpu(void **state)
 {
     struct run_result r;
@@ -583,6 +594,14 @@ static void test_refusals(void **state)
     spt(&r, NULL, "/", NULL);
     expect_refusal(&r, "not a regular file");
     run_free(&r);
+    /* A FIFO is refused at once, not waited on for a writer. */
+    snprintf(text, sizeof text, "%s/kernel.fifo", guests);
+    unlink(text);
+    assert_int_equal(mkfifo(text, 0600), 0);
+    spt(&r, NULL, text, NULL);
+    expect_refusal(&r, "not a regular file");
+    run_free(&r);
+    unlink(text);
     spt(&r, NULL, "--frobnicate", guest("hello"), NULL);
     expect_refusal(&r, "unknown option '--frobnicate'");
     run_free(&r);
@@ -662,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_stack_smash),
         cmocka_unit_test(test_fpu),
+        cmocka_unit_test(test_sdk_printf),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_fast_clock),
         cmocka_unit_test(test_fast_clock_no_syscalls),

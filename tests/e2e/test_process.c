@@ -517,7 +517,7 @@ static void test_image_locked(void **state)
     pid = start(first, NULL);
     assert_int_equal(run(second_rw, NULL, &r), 0);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "in use: another guest has it attached"));
+    assert_non_null(strstr(r.err, "in use: attached by another guest"));
     run_free(&r);
     assert_int_equal(run(second_ro, NULL, &r), 0);
     assert_int_equal(r.status, 1);
