@@ -144,9 +144,10 @@ static double now_s(void)
 
 /*
  * The child installs its filter right after fork: give it ten seconds.
- * EBADF means not yet; any other error will not go away. A guest that
- * ends before we hold the listener made no forbidden call (one would
- * have waited for us). Returns the listener, or -1 with errno.
+ * EBADF means not yet. ESRCH means the guest is exiting: it made no
+ * forbidden call (one would have waited for us), so there is nothing to
+ * fetch. Any other error will not go away. Returns the listener, or -1
+ * with errno, ESRCH when the guest ended first.
  */
 static int listener_fetch(int pidfd, int target)
 {
@@ -159,7 +160,11 @@ static int listener_fetch(int pidfd, int target)
             return fd;
         if (errno != EBADF)
             return -1;
-        if (guest_exited() || now_s() > deadline) {
+        if (guest_exited()) {
+            errno = ESRCH;
+            return -1;
+        }
+        if (now_s() > deadline) {
             errno = ETIMEDOUT;
             return -1;
         }
@@ -200,7 +205,7 @@ static void __attribute__((noreturn)) parent_run(int pipe_r, uint64_t mem_size)
         setup_failed(strerror(errno));
     if (target < 0) /* the child ended before telling: mirror it */
         listener = -1;
-    else if ((listener = listener_fetch(pidfd, target)) < 0 && !guest_exited())
+    else if ((listener = listener_fetch(pidfd, target)) < 0 && errno != ESRCH)
         setup_failed(strerror(errno));
     for (;;) {
         struct pollfd p[2] = {{pidfd, POLLIN, 0}, {listener, POLLIN, 0}};
