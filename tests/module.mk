@@ -104,6 +104,8 @@ check: all
 	SPT_BUILD=$(B) $(BLOCK_TEST)
 	@echo "== escape matrix: forbidden calls, every way in"
 	SPT_BUILD=$(B) $(ESCAPE_TEST)
+	@echo "== escape matrix again, under --x-supervise"
+	SPT_BUILD=$(B) $(ESCAPE_TEST) --supervise
 	@echo "== the tender as a process: signals, privileges, memory, disks"
 	SPT_BUILD=$(B) $(PROCESS_TEST)
 	@echo "== network devices (root, in a network namespace)"

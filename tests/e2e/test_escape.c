@@ -7,6 +7,11 @@
  * byte-for-byte the same, and no file and no process is left behind.
  * Allowed calls are the controls: natively they must get through.
  *
+ * With --supervise the whole matrix runs again under --x-supervise, whose
+ * filter notifies a supervisor instead of killing: the calls must still
+ * never run, the supervisor must name each native one and say another
+ * ABI for the rest, and neither process may be left behind.
+ *
  * Arguments are ones the call would succeed with if it were let through:
  * the block device's real fd, paths into a witness directory, buffers in
  * guest memory ("heap", "s:TEXT": see tests/guests/syscall.c).
@@ -429,6 +434,7 @@ static struct {
     /* int $0x80 runs here (IA32 emulation), so it must meet SIGSYS. */
     bool int80_runs;
     bool vsyscall_mapped;
+    bool supervise; /* every run under --x-supervise */
     unsigned runs[ENTRIES], controls;
     bool run_failed;      /* the current run broke out somehow */
     unsigned failed_runs; /* runs that did */
@@ -595,11 +601,17 @@ static bool run_call(enum entry e, const char *call, struct run_result *r,
                      char *words, size_t wordslen)
 {
     static char expanded[8][PATH_MAX + 64];
-    const char *argv[16] = {m.tender, m.storage_opt, m.other_opt, m.guest,
-                            "--solo5:quiet"};
+    const char *argv[16] = {m.tender};
     struct run_opts opts = {.timeout_ms = RUN_TIMEOUT_MS};
     char copy[PATH_MAX], *save = NULL, *w;
-    int argc = 5, nw = 0;
+    int argc = 1, nw = 0;
+
+    if (m.supervise)
+        argv[argc++] = "--x-supervise";
+    argv[argc++] = m.storage_opt;
+    argv[argc++] = m.other_opt;
+    argv[argc++] = m.guest;
+    argv[argc++] = "--solo5:quiet";
 
     if (entry_word[e])
         argv[argc++] = entry_word[e];
@@ -664,6 +676,35 @@ static bool killed_as_expected(enum entry e, const struct run_result *r)
     return false;
 }
 
+/*
+ * Under --x-supervise: a native call is named by its number; one through
+ * another ABI never reaches the supervisor, the kernel kills it first.
+ */
+static void check_supervisor_report(enum entry e, const struct escape_case *c,
+                                     const char *words,
+                                     const struct run_result *r)
+{
+    char expected[64];
+
+    if (e == NATIVE)
+        snprintf(expected, sizeof expected, "forbidden system call: ");
+    else if (e == VSYSCALL)
+        return; /* the vsyscall page makes a native call, or faults */
+    else
+        snprintf(expected, sizeof expected, "through another ABI");
+    if (strstr(r->err, expected) == NULL)
+        report(e, c, words, "the supervisor did not say \"%s\": %s", expected,
+               r->err);
+    if (e == NATIVE) {
+        long nr = strtol(words, NULL, 10);
+
+        snprintf(expected, sizeof expected, "[nr %ld]", nr);
+        if (strstr(r->err, expected) == NULL)
+            report(e, c, words, "the supervisor did not name %s: %s",
+                   expected, r->err);
+    }
+}
+
 /* The checks on a run that must be killed by the call. */
 static void check_killed(enum entry e, const struct escape_case *c,
                          const char *words, const struct run_result *r)
@@ -678,6 +719,8 @@ static void check_killed(enum entry e, const struct escape_case *c,
         report(e, c, words, "the call returned: %s", r->out);
     if (strstr(r->out, MARKER) || strstr(r->err, MARKER))
         report(e, c, words, "the call wrote: %s%s", r->out, r->err);
+    if (m.supervise)
+        check_supervisor_report(e, c, words, r);
 }
 
 /* The checks on a control: the allowed call returned what it should. */
@@ -936,9 +979,10 @@ static int teardown(void **state)
 {
 
     (void)state;
-    print_message("escape matrix: %u cases: %u forbidden calls (%u native, "
+    print_message("escape matrix%s: %u cases: %u forbidden calls (%u native, "
                   "%u x32, %u int $0x80, %u vsyscall) and %u allowed "
                   "controls; broke out: %u; int $0x80 here: %s\n",
+                  m.supervise ? " under --x-supervise" : "",
                   m.runs[NATIVE] + m.runs[X32] + m.runs[INT80] +
                       m.runs[VSYSCALL] + m.controls,
                   m.runs[NATIVE] + m.runs[X32] + m.runs[INT80] +
@@ -954,7 +998,7 @@ static int teardown(void **state)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_controls), cmocka_unit_test(test_native),
@@ -962,5 +1006,13 @@ int main(void)
         cmocka_unit_test(test_vsyscall),
     };
 
+    if (argc == 2 && strcmp(argv[1], "--supervise") == 0) {
+        m.supervise = true;
+        return cmocka_run_group_tests_name("escape, supervised", tests, setup,
+                                           teardown);
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: test_escape [--supervise]\n");
+        return 1;
+    }
     return cmocka_run_group_tests_name("escape", tests, setup, teardown);
 }
