@@ -9,6 +9,8 @@
 
 #include "internal.h"
 
+#define VDSO_FIRST_PAGE 4096 /* the smallest page x86_64 maps */
+
 struct vdso {
     const uint8_t *base;
     uint64_t size;      /* bytes of the mapped image */
@@ -27,9 +29,12 @@ static int vdso_open(const void *image, struct vdso *v)
     const Elf64_Ehdr *eh = image;
     const Elf64_Phdr *ph;
 
+    /* Before the PT_LOAD tells the image's size, only its first page is
+     * known to be mapped: the program headers must lie in it. */
     if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
         eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh->e_phentsize != sizeof *ph)
+        eh->e_phentsize != sizeof *ph || eh->e_phoff > VDSO_FIRST_PAGE ||
+        (uint64_t)eh->e_phnum * sizeof *ph > VDSO_FIRST_PAGE - eh->e_phoff)
         return -1;
     ph = (const Elf64_Phdr *)((const uint8_t *)image + eh->e_phoff);
     for (unsigned i = 0; i < eh->e_phnum; i++) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "errf.h"
 #include "tender.h"
 
 void fds_make_safe(void)
@@ -33,7 +34,7 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void close_from_to(unsigned first, unsigned last)
+void close_from_to(unsigned first, unsigned last)
 {
     if (first > last)
         return;
@@ -46,14 +47,25 @@ static void close_from_to(unsigned first, unsigned last)
         close((int)fd);
 }
 
-void fds_close_inherited(const struct spt_opts *opts)
+/*
+ * Before anything is opened: a closed @FD must be refused now, or the
+ * next open() would take its number and be adopted as the device.
+ */
+int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen)
 {
     int keep[SPT_MAX_DEVICES];
     unsigned n = 0, next = 3;
 
-    for (unsigned i = 0; i < opts->ndev; i++)
-        if (opts->dev[i].fd >= 0)
-            keep[n++] = opts->dev[i].fd;
+    for (unsigned i = 0; i < opts->ndev; i++) {
+        const struct dev_opt *d = &opts->dev[i];
+
+        if (d->fd < 0)
+            continue;
+        if (fcntl(d->fd, F_GETFD) == -1)
+            return errf(err, errlen, "--net:%s=%s: %s is not an open "
+                        "descriptor", d->name, d->value, d->value);
+        keep[n++] = d->fd;
+    }
     qsort(keep, n, sizeof keep[0], cmp_int);
     for (unsigned i = 0; i < n; i++) {
         if ((unsigned)keep[i] > next)
@@ -61,4 +73,5 @@ void fds_close_inherited(const struct spt_opts *opts)
         next = (unsigned)keep[i] + 1;
     }
     close_from_to(next, UINT_MAX);
+    return 0;
 }

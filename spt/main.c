@@ -159,7 +159,8 @@ int main(int argc, char **argv)
                SOLO5_SPT_ABI_VERSION);
         return 0;
     }
-    fds_close_inherited(&t.opts);
+    if (fds_close_inherited(&t.opts, err, sizeof err) == -1)
+        die("%s", err);
     if (privileges_resolve(t.opts.user, &t.user, err, sizeof err) == -1)
         die("%s", err);
     t.block_max_io = t.opts.no_extensions ? 0 : POLICY_BLOCK_MAX_IO;

@@ -55,12 +55,15 @@ static void child_prepare(int pipe_w, pid_t parent)
         high = pipe_w;
     else
         close(pipe_w);
-    /* Dropping privileges cleared "dumpable", without which the parent
-     * (no capabilities either) could not fetch the listener. */
+    /* signals_setup cleared "dumpable" (so does a uid change), without
+     * which the parent, with no capabilities, could not fetch the
+     * listener. The README says what this leaves open. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
         prctl(PR_SET_DUMPABLE, 1) == -1 || getppid() != parent)
         _exit(1);
     probe = fcntl(0, F_DUPFD, 3);
+    if (probe == -1) /* no descriptor free for the listener either */
+        _exit(1);
     close(probe);
     if (high < probe) /* the pipe sits below: the listener takes its place */
         probe = high;
@@ -239,7 +242,7 @@ void supervise_fork(const struct tender *t)
     }
     guest_pid = child;
     close(fds[1]);
-    close_range(3, (unsigned)fds[0] - 1, 0);
-    close_range((unsigned)fds[0] + 1, ~0U, 0);
+    close_from_to(3, (unsigned)fds[0] - 1);
+    close_from_to((unsigned)fds[0] + 1, ~0U);
     parent_run(fds[0], t->opts.mem_size);
 }

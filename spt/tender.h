@@ -71,7 +71,8 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* fds.c: descriptors 0-2 open before anything else; the rest closed. */
 void fds_make_safe(void);
-void fds_close_inherited(const struct spt_opts *opts);
+void close_from_to(unsigned first, unsigned last);
+int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen);
 
 /* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address. */
 int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,

@@ -31,6 +31,11 @@ static void ext_scan(void)
 {
     uint64_t at = SPT_EXT_BASE, end = (uint64_t)(uintptr_t)spt_bi->mft;
 
+    /* The records lie in the boot data (spec section 4), wherever the
+     * manifest pointer says it starts. */
+    if (end > SPT_LOW_MEM_END)
+        end = SPT_LOW_MEM_END;
+
     while (at < end && end - at >= sizeof(struct spt_ext_header)) {
         const struct spt_ext_header *h = (const void *)(uintptr_t)at;
 

@@ -154,6 +154,10 @@ static void note_emit(FILE *out, const uint8_t *bytes, size_t size)
                 i % 12 == 11 || i + 1 == size ? "\n" : "");
 }
 
+/* The biggest manifest fills the note's descriptor exactly. */
+_Static_assert(SOLO5_MFT_NOTE_DESC_MAX >= SOLO5_MFT_NOTE_PAD + MFT_MAX_SIZE,
+               "a 64-entry manifest fits the MFT1 note");
+
 static int cmd_gen(const char *json, const char *outname)
 {
     static uint8_t note[SOLO5_NOTE_HDR_SIZE + SOLO5_MFT_NOTE_DESC_MAX];
@@ -250,10 +254,12 @@ static int cmd_query_manifest(const char *file)
         fail("%s", err.msg);
     for (uint32_t i = 1; i < m->entries; i++) {
         const char *type = mft_type_name(m->e[i].type);
+        json_t *dev = json_pack("{s:s, s:s}", "name", m->e[i].name, "type",
+                                type ? type : "RESERVED");
 
-        json_array_append_new(devices,
-                              json_pack("{s:s, s:s}", "name", m->e[i].name,
-                                        "type", type ? type : "RESERVED"));
+        /* jansson refuses a name that is not UTF-8: say so, don't drop it */
+        if (dev == NULL || json_array_append_new(devices, dev) == -1)
+            fail("%s: manifest entry %u: name is not valid UTF-8", file, i);
     }
     json_print(json_pack("{s:s, s:i, s:o}", "type", "solo5.manifest",
                          "version", (int)m->version, "devices", devices));

@@ -684,25 +684,19 @@ static void check_supervisor_report(enum entry e, const struct escape_case *c,
                                      const char *words,
                                      const struct run_result *r)
 {
-    char expected[64];
+    const char *said = e == NATIVE ? "forbidden system call: "
+                                   : "through another ABI";
+    char nr[32];
 
-    if (e == NATIVE)
-        snprintf(expected, sizeof expected, "forbidden system call: ");
-    else if (e == VSYSCALL)
+    if (e == VSYSCALL)
         return; /* the vsyscall page makes a native call, or faults */
-    else
-        snprintf(expected, sizeof expected, "through another ABI");
-    if (strstr(r->err, expected) == NULL)
-        report(e, c, words, "the supervisor did not say \"%s\": %s", expected,
+    if (strstr(r->err, said) == NULL)
+        report(e, c, words, "the supervisor did not say \"%s\": %s", said,
                r->err);
-    if (e == NATIVE) {
-        long nr = strtol(words, NULL, 10);
-
-        snprintf(expected, sizeof expected, "[nr %ld]", nr);
-        if (strstr(r->err, expected) == NULL)
-            report(e, c, words, "the supervisor did not name %s: %s",
-                   expected, r->err);
-    }
+    /* A native call's words start with its number. */
+    snprintf(nr, sizeof nr, "[nr %ld]", strtol(words, NULL, 10));
+    if (e == NATIVE && strstr(r->err, nr) == NULL)
+        report(e, c, words, "the supervisor did not name %s: %s", nr, r->err);
 }
 
 /* The checks on a run that must be killed by the call. */

@@ -207,6 +207,9 @@ refused "multicast MAC" "multicast" \
     "$T" --net:service=tap0 --net-mac:service=01:00:5e:00:00:01 "$NET"
 refused "descriptor not open" "not an open descriptor" \
     "$T" --net:service=@99 "$NET"
+refused "closed descriptor the next open would take" \
+    "@3 is not an open descriptor" \
+    sh -c "exec 3>&-; exec '$T' --net:service=@3 '$NET'"
 refused "descriptor 1" "stdin, stdout or stderr" \
     "$T" --net:service=@1 "$NET"
 refused "a file descriptor that is no tap" "is not a tap descriptor" \
