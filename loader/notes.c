@@ -78,13 +78,9 @@ int solo5_note_find(const struct loader_src *src, const struct elf_image *img,
                                i, (unsigned long long)(sizeof nh +
                                                        nh.n_descsz),
                                (unsigned long long)ph->p_filesz);
-        /* Callers pass desc_min >= pad and desc_max - pad <= out_cap;
-         * should one not, refuse rather than copy less than we report. */
-        if (nh.n_descsz < pad || nh.n_descsz - pad > out_cap)
-            return loader_fail(err, n, "program header %u: Solo5 note 0x%x "
-                               "of %u bytes does not fit %zu bytes", i,
-                               n_type, nh.n_descsz, out_cap + pad);
         len = nh.n_descsz - pad;
+        if (len > out_cap)
+            len = out_cap;
         /* p_offset + 20 + pad cannot wrap: p_offset + p_filesz fits. */
         desc_off = ph->p_offset + sizeof nh + pad;
         if (src_read(src, out, len, desc_off, "note descriptor", err) == -1)
