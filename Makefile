@@ -20,8 +20,11 @@ SDK := $(B)/sdk
 CC := gcc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	-DSPT_VERSION='"$(VERSION)"' \
-	-Iloader -Ifilters -Ispt -Iguest-abi/include
+	-DSPT_VERSION='"$(VERSION)"'
+# Each folder sees only the headers it may use (set in its module.mk):
+# the loader and the policy know nothing of the tender or of each other.
+# Tests and tools see everything.
+HOST_INC := -Iloader -Ifilters -Ispt -Iguest-abi/include
 # The tender is static and position-independent: no dynamic loader to run
 # at start-up, and it lives far above guest memory.
 TENDER_LDFLAGS := -static-pie
@@ -38,10 +41,10 @@ deps: $(DEPS_STAMP)
 # Host objects: build/host/<path>.o, with header dependencies.
 $(B)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(HOST_CFLAGS) $(HOST_INC) -MMD -MP -c $< -o $@
 $(B)/host/%.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(CC) $(HOST_CFLAGS) $(HOST_INC) -c $< -o $@
 
 include loader/module.mk
 include filters/module.mk

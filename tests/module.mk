@@ -23,14 +23,14 @@ $(B)/tests/unit/test_loader: $(B)/host/tests/unit/test_loader.o \
 	$(TEST_LINK) -o $@ $^ -lcmocka
 
 $(B)/tests/unit/test_cmdline: $(B)/host/tests/unit/test_cmdline.o \
-		$(B)/host/spt/cmdline.o $(B)/host/spt/errf.o
+		$(SPT_CMDLINE_SRCS:%.c=$(B)/host/%.o) $(LOADER_LIB) $(FILTERS_LIB)
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -lcmocka
 
 $(B)/tests/unit/test_policy: $(B)/host/tests/unit/test_policy.o \
 		$(B)/host/tests/lib/bpf_sim.o $(FILTERS_LIB)
 	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lseccomp -lcmocka
+	$(TEST_LINK) -o $@ $^ -lseccomp -ljansson -lcmocka
 
 $(COMPAT): $(B)/host/tests/compat/solo5_compat.o
 	@mkdir -p $(@D)
