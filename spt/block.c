@@ -134,6 +134,7 @@ const struct device_ops block_ops = {
     .ro_option = "--block-ro",
     .value_hint = "PATH",
     .modifier = "--block-sector-size",
+    .modifier_hint = "N",
     .usage =
         "  --block:NAME=PATH         attach the file or block device PATH as "
         "the\n"

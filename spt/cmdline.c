@@ -152,21 +152,25 @@ int cmdline_parse_mac(const char *s, uint8_t mac[6])
  * Split "NAME=VALUE" (what follows "--block:" and friends). The name must
  * fit a manifest entry; the value must not be empty.
  */
-static int split_name_value(const char *arg, const char *opt, char *name,
-                            const char **value, char *err, size_t errlen)
+static int split_name_value(const char *arg, const char *opt,
+                            const char *hint, char *name, const char **value,
+                            char *err, size_t errlen)
 {
     const char *eq = strchr(arg, '=');
     size_t len;
 
-    if (eq == NULL || eq[1] == '\0')
-        return errf(err, errlen, "%s:%s: expected %s:NAME=VALUE", opt, arg,
-                    opt);
+    if (eq == NULL)
+        return errf(err, errlen, "%s:%s: expected %s:NAME=%s", opt, arg, opt,
+                    hint);
     len = (size_t)(eq - arg);
     if (len == 0)
         return errf(err, errlen, "%s:%s: the device name is empty", opt, arg);
     if (len > MFT_NAME_MAX)
         return errf(err, errlen, "%s: device name of %zu characters, at "
                     "most %d allowed", opt, len, MFT_NAME_MAX);
+    if (eq[1] == '\0')
+        return errf(err, errlen, "%s:%s: %s is empty (expected %s:NAME=%s)",
+                    opt, arg, hint, opt, hint);
     memcpy(name, arg, len);
     name[len] = '\0';
     *value = eq + 1;
@@ -191,7 +195,8 @@ static int add_device(struct spt_opts *o, const struct device_ops *ops,
                         .sector_size = SPT_DEFAULT_SECTOR};
     const char *opt = devopt_option(&d);
 
-    if (split_name_value(arg, opt, d.name, &d.value, err, errlen) == -1)
+    if (split_name_value(arg, opt, ops->value_hint, d.name, &d.value, err,
+                         errlen) == -1)
         return -1;
     if (devopt_find(o, ops, d.name))
         return errf(err, errlen, "%s:%s given twice", opt, d.name);
@@ -231,17 +236,34 @@ static int modifier_apply(struct spt_opts *o, const struct modifier *m,
     return m->ops->apply_modifier(d, m->value, err, errlen);
 }
 
+/* Decimal digits only: what a number of MiB looks like, if not its size. */
+static bool all_digits(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
 static int parse_mem(const char *value, struct spt_opts *o, bool *seen,
                      char *err, size_t errlen)
 {
+    /* The guest's top must stay a valid user address: 2^47 bytes. */
+    const uint64_t max_mb = (1ULL << 47) >> 20;
     uint64_t mb;
 
     if (*seen)
         return errf(err, errlen, "--mem given twice");
     *seen = true;
-    /* The guest's top must stay a valid user address: 2^47 bytes. */
-    if (cmdline_parse_number(value, (1ULL << 47) >> 20, &mb) == -1)
-        return errf(err, errlen, "--mem=%s: expected a number of MiB", value);
+    if (cmdline_parse_number(value, max_mb, &mb) == -1)
+        return all_digits(value)
+                   ? errf(err, errlen, "--mem=%s: too large: at most %llu "
+                          "MiB (--mem counts MiB, not bytes)", value,
+                          (unsigned long long)max_mb)
+                   : errf(err, errlen, "--mem=%s: expected a number of MiB",
+                          value);
     if (mb < SPT_MIN_MEM_MB)
         return errf(err, errlen, "--mem=%s: at least %d MiB are needed",
                     value, SPT_MIN_MEM_MB);
@@ -282,8 +304,8 @@ static int parse_device_option(const char *a, struct spt_opts *o,
         else if (starts(a, ops->ro_option, &rest))
             rc = add_device(o, ops, true, rest, err, errlen);
         else if (starts(a, ops->modifier, &rest))
-            rc = split_name_value(rest, ops->modifier, m->name, &m->value,
-                                  err, errlen);
+            rc = split_name_value(rest, ops->modifier, ops->modifier_hint,
+                                  m->name, &m->value, err, errlen);
         else
             continue;
         if (rc == 0 && starts(a, ops->modifier, &rest))
@@ -339,6 +361,7 @@ static int parse_option(const char *a, struct spt_opts *o,
     }
     if (strncmp(a, "--x-print-policy", 16) == 0)
         return parse_print_policy(a, o, err, errlen);
+
     if (strcmp(a, "--x-dumpcore") == 0)
         o->dumpcore = true;
     else if (strcmp(a, "--x-hugepages") == 0)
@@ -391,6 +414,9 @@ int cmdline_parse(int argc, char **argv, struct spt_opts *o, char *err,
             o->version = true;
             return 0;
         }
+        if (strcmp(a, "--mem") == 0 || strcmp(a, "--x-user") == 0)
+            return errf(err, errlen, "%s: the value goes after '=': %s=%s",
+                        a, a, i + 1 < argc ? argv[i + 1] : "VALUE");
         if (parse_option(a, o, mods, &nmods, &mem_seen, err, errlen) == -1)
             return -1;
     }

@@ -74,6 +74,32 @@ static bool entry_missing(const struct tender *t, const struct mft_entry *e)
     return e->type < MFT_RESERVED_FIRST && !entry_bound(t, e);
 }
 
+/*
+ * A guest word that looks like an option attaching entry e: the operator
+ * probably wrote it after KERNEL, where it is the guest's, not ours.
+ */
+static const char *misplaced_option(const struct tender *t,
+                                    const struct mft_entry *e)
+{
+    const struct device_ops *ops = kind_of_type(e->type);
+    size_t name_len = strlen(e->name);
+
+    for (int i = 0; ops && i < t->opts.guest_argc; i++) {
+        const char *w = t->opts.guest_argv[i];
+        const char *opts[] = {ops->option, ops->ro_option};
+
+        for (size_t j = 0; j < 2; j++) {
+            size_t n = opts[j] ? strlen(opts[j]) : 0;
+
+            if (n && strncmp(w, opts[j], n) == 0 && w[n] == ':' &&
+                strncmp(w + n + 1, e->name, name_len) == 0 &&
+                w[n + 1 + name_len] == '=')
+                return w;
+        }
+    }
+    return NULL;
+}
+
 /* One line naming every declared device that no option attaches. */
 static int missing_report(const struct tender *t, char *err, size_t errlen)
 {
@@ -94,6 +120,16 @@ static int missing_report(const struct tender *t, char *err, size_t errlen)
         if (entry_missing(t, e) && ops)
             errf(err + len, errlen - len, " %s:%s=%s", ops->option, e->name,
                  ops->value_hint);
+    }
+    for (unsigned i = 1; i < t->mft->entries; i++) {
+        const struct mft_entry *e = &t->mft->e[i];
+        const char *word = entry_missing(t, e) ? misplaced_option(t, e) : NULL;
+
+        len = strlen(err);
+        if (word)
+            return errf(err + len, errlen - len, " ('%s' comes after KERNEL, "
+                        "so it is one of the guest's words: options go "
+                        "before KERNEL)", word);
     }
     return -1;
 }

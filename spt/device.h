@@ -26,6 +26,7 @@ struct device_ops {
     const char *value_hint; /* "PATH": what VALUE is, for messages */
     /* MODIFIER:NAME=VALUE (or NULL) sets a detail of NAME's attachment. */
     const char *modifier;
+    const char *modifier_hint; /* "MAC": what its VALUE is */
     const char *usage; /* its lines of --help */
     /* Check VALUE as given, filling in the option; NULL: any value. */
     int (*check_value)(struct dev_opt *d, char *err, size_t errlen);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "errf.h"
@@ -29,6 +30,36 @@ static uint64_t tender_low(void)
     return code < heap ? code : heap;
 }
 
+/*
+ * The most memory this host can give a guest: its RAM and swap. Guest
+ * memory is reserved lazily (MAP_NORESERVE), so the kernel would map far
+ * more; but a guest can never use more, and a --mem written in bytes
+ * instead of MiB asks for terabytes.
+ */
+static uint64_t host_mem_mb(void)
+{
+    struct sysinfo si;
+
+    if (sysinfo(&si) == -1)
+        return UINT64_MAX;
+    return ((uint64_t)si.totalram + si.totalswap) * si.mem_unit >> 20;
+}
+
+int guest_mem_check(uint64_t mem_size, char *err, size_t errlen)
+{
+    if ((mem_size >> 20) > host_mem_mb())
+        return errf(err, errlen, "--mem=%llu: more than this host can give: "
+                    "at most %llu MiB (its RAM and swap; --mem counts MiB)",
+                    (unsigned long long)(mem_size >> 20),
+                    (unsigned long long)host_mem_mb());
+    if (mem_size > tender_low())
+        return errf(err, errlen, "--mem: %llu MiB of guest memory would "
+                    "reach the tender's own memory at 0x%llx",
+                    (unsigned long long)(mem_size >> 20),
+                    (unsigned long long)tender_low());
+    return 0;
+}
+
 int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,
                   size_t errlen)
 {
@@ -36,11 +67,6 @@ int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,
     void *want = (void *)SPT_HOST_MEM_BASE;
     void *got;
 
-    if (mem_size > tender_low())
-        return errf(err, errlen, "--mem: %llu MiB of guest memory would "
-                    "reach the tender's own memory at 0x%llx",
-                    (unsigned long long)(mem_size >> 20),
-                    (unsigned long long)tender_low());
     got = mmap(want, mem_size - SPT_HOST_MEM_BASE, prot,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
                    MAP_NORESERVE,

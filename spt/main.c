@@ -189,7 +189,8 @@ int main(int argc, char **argv)
     }
     if (fds_close_inherited(&t.opts, err, sizeof err) == -1)
         die_with(err);
-    if (privileges_resolve(t.opts.user, &t.user, err, sizeof err) == -1)
+    if (privileges_resolve(t.opts.user, &t.user, err, sizeof err) == -1 ||
+        guest_mem_check(t.opts.mem_size, err, sizeof err) == -1)
         die_with(err);
 
     guest_open(&t);

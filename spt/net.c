@@ -226,6 +226,7 @@ const struct device_ops net_ops = {
     .option = "--net",
     .value_hint = "IFACE",
     .modifier = "--net-mac",
+    .modifier_hint = "MAC",
     .usage =
         "  --net:NAME=IFACE          attach the existing, up tap interface "
         "IFACE as\n"

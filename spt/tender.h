@@ -49,7 +49,9 @@ void fds_make_safe(void);
 void close_from_to(unsigned first, unsigned last);
 int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen);
 
-/* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address. */
+/* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address, once
+ * guest_mem_check() found the size possible on this host. */
+int guest_mem_check(uint64_t mem_size, char *err, size_t errlen);
 int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,
                   size_t errlen);
 int guest_mem_protect(void *arg, uint64_t start, uint64_t end, int prot);

@@ -185,7 +185,12 @@ static void test_mem_refuses_bad_values(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
         assert_refused(c, bad[i] + 2, bad[i], "k");
     assert_refused(c, "at least 2", "--mem=1", "k");
-    assert_refused(c, "--mem", "--mem", "k"); /* no value: not an option */
+    assert_refused(c, "--mem=999999999: too large: at most 134217728 MiB",
+                   "--mem=999999999", "k");
+    assert_refused(c, "expected a number", "--mem=12ab", "k");
+    /* The value as a word of its own: the option written out for it. */
+    assert_refused(c, "--mem=2", "--mem", "2", "k");
+    assert_refused(c, "--x-user=nobody", "--x-user", "nobody", "k");
 }
 
 static void test_mem_given_twice_refused(void **state)
@@ -345,9 +350,12 @@ static void test_block_option_refuses_malformed(void **state)
 {
     struct cmdline *c = *state;
 
-    assert_refused(c, "NAME=VALUE", "--block:storage", "k");
-    assert_refused(c, "NAME=VALUE", "--block:", "k");
-    assert_refused(c, "NAME=VALUE", "--block:storage=", "k");
+    assert_refused(c, "expected --block:NAME=PATH", "--block:storage", "k");
+    assert_refused(c, "expected --block:NAME=PATH", "--block:", "k");
+    assert_refused(c, "--block:storage=: PATH is empty", "--block:storage=",
+                   "k");
+    assert_refused(c, "--block-ro:storage=: PATH is empty",
+                   "--block-ro:storage=", "k");
     assert_refused(c, "empty", "--block:=disk.img", "k");
     assert_refused(c, "--block:d given twice", "--block:d=a", "--block:d=b",
                    "k");
@@ -430,7 +438,7 @@ static void test_sector_size_refuses_bad_values(void **state)
         int rc = parse(c, "--block:d=f", opt, "k");
 
         /* An empty value is a malformed option rather than a bad number. */
-        expect_refused(c, rc, bad[i][0] ? "power of two" : "NAME=VALUE");
+        expect_refused(c, rc, bad[i][0] ? "power of two" : "N is empty");
         free(opt);
     }
 }
@@ -486,7 +494,9 @@ static void test_net_option(void **state)
     assert_false(d->has_mac);
     assert_refused(c, "--net:service given twice", "--net:service=tap0",
                    "--net:service=tap1", "k");
-    assert_refused(c, "NAME=VALUE", "--net:service=", "k");
+    assert_refused(c, "--net:service=: IFACE is empty", "--net:service=", "k");
+    assert_refused(c, "MAC is empty", "--net:service=tap0", "--net-mac:service=",
+                   "k");
     assert_refused(c, "empty", "--net:=tap0", "k");
 }
 
