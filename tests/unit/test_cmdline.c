@@ -17,6 +17,7 @@
 
 #include "cmdline.h"
 #include "device.h"
+#include "message.h"
 #include "solo5/spt_abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -82,15 +83,6 @@ static void expect_accepted(const struct cmdline *c, int rc)
 {
     if (rc != 0)
         fail_msg("refused: %s", c->err);
-}
-
-static void assert_one_line(const char *msg)
-{
-    if (msg[0] == '\0')
-        fail_msg("refused without a message");
-    for (const char *p = msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            fail_msg("message with control character %#x: '%s'", *p, msg);
 }
 
 static void expect_refused(const struct cmdline *c, int rc, const char *needle)
