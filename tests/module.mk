@@ -8,11 +8,9 @@ TEST_LINK := $(CC) -pie
 UNIT_TESTS := $(B)/tests/unit/test_loader $(B)/tests/unit/test_cmdline \
 	$(B)/tests/unit/test_policy
 COMPAT := $(B)/tests/compat/solo5_compat
-E2E := $(B)/tests/e2e/test_guests
-SDK_TEST := $(B)/tests/e2e/test_sdk
-BLOCK_TEST := $(B)/tests/e2e/test_block
-PROCESS_TEST := $(B)/tests/e2e/test_process
-ESCAPE_TEST := $(B)/tests/e2e/test_escape
+# The end-to-end tests: tests/e2e/test_NAME.c, linked with tests/lib.
+E2E_TESTS := $(addprefix $(B)/tests/e2e/test_,guests sdk block escape process)
+E2E_LIB := $(addprefix $(B)/host/tests/lib/,run.o files.o e2e.o)
 EXEC_WITNESS := $(B)/tests/e2e/exec_witness
 
 $(B)/host/tests/%.o: HOST_CFLAGS += $(TEST_CFLAGS)
@@ -36,26 +34,11 @@ $(COMPAT): $(B)/host/tests/compat/solo5_compat.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
-$(E2E): $(B)/host/tests/e2e/test_guests.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
+$(E2E_TESTS): $(B)/tests/e2e/%: $(B)/host/tests/e2e/%.o $(E2E_LIB)
 	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
-
-$(SDK_TEST): $(B)/host/tests/e2e/test_sdk.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -ljansson -lcmocka
-
-$(BLOCK_TEST): $(B)/host/tests/e2e/test_block.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
-
-$(ESCAPE_TEST): $(B)/host/tests/e2e/test_escape.o \
-		$(B)/host/tests/e2e/escape_i386.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
-
-$(PROCESS_TEST): $(B)/host/tests/e2e/test_process.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
+	$(TEST_LINK) -o $@ $^ $(E2E_LDLIBS) -lcmocka
+$(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
+$(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o
 
 # What test_escape's guests try to execve: static, no C library.
 $(EXEC_WITNESS): tests/e2e/exec_witness.S
@@ -85,8 +68,7 @@ $(B)/tests/guests/%.spt: tests/guests/%.c $$(wildcard tests/guests/$$*.json) \
 # syscall_blk.c includes syscall.c: rebuild it when syscall.spt changes.
 $(B)/tests/guests/syscall_blk.spt: $(B)/tests/guests/syscall.spt
 
-TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E) $(SDK_TEST) $(BLOCK_TEST) \
-	$(ESCAPE_TEST) $(EXEC_WITNESS) $(PROCESS_TEST) \
+TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS) $(NET_VARIANTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS) $(NET_VARIANTS)
 
@@ -97,17 +79,17 @@ check: all
 	@! $(COMPAT) $(TENDER) >/dev/null || \
 	    { echo "solo5_compat accepted a non-guest"; exit 1; }
 	@echo "== SDK tools"
-	SPT_BUILD=$(B) $(SDK_TEST)
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_sdk
 	@echo "== guest end-to-end tests"
-	SPT_BUILD=$(B) $(E2E)
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_guests
 	@echo "== block devices"
-	SPT_BUILD=$(B) $(BLOCK_TEST)
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_block
 	@echo "== escape matrix: forbidden calls, every way in"
-	SPT_BUILD=$(B) $(ESCAPE_TEST)
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_escape
 	@echo "== escape matrix again, under --x-supervise"
-	SPT_BUILD=$(B) $(ESCAPE_TEST) --supervise
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_escape --supervise
 	@echo "== the tender as a process: signals, privileges, memory, disks"
-	SPT_BUILD=$(B) $(PROCESS_TEST)
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_process
 	@echo "== network devices (root, in a network namespace)"
 	SPT_BUILD=$(B) ./tests/net/test_net.sh
 	@echo "== make install, then build and run with the installed files"
