@@ -49,28 +49,32 @@ $(B)/tests/net/tapfd: $(B)/host/tests/net/tapfd.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
-# The network example built with other manifests: two interfaces, and the
-# devices urunc attaches.
-NET_VARIANTS := $(B)/tests/guests/net2.spt $(B)/tests/guests/urunc.spt
-$(NET_VARIANTS): $(B)/tests/guests/%.spt: examples/net/main.c \
-		tests/guests/%.json $(SDK_FILES)
-	@mkdir -p $(@D)
-	$(SDK_CC) $(GUEST_WARN) -o $@ examples/net/main.c tests/guests/$*.json
-
-# Guests: tests/guests/NAME.c, with tests/guests/NAME.json if it exists.
+# Test guests: tests/guests/NAME.c, with tests/guests/NAME.json if it
+# exists. A variant, VARIANT=SOURCE below, is another guest's source built
+# with a manifest of its own, tests/guests/VARIANT.json:
+#   sleep_blk    sleep with a block device (test_process)
+#   syscall_blk  syscall with two block devices (test_block, test_escape)
+#   net2, urunc  examples/net with two interfaces, and with the devices
+#                urunc attaches (tests/net/test_net.sh)
+GUEST_VARIANTS := sleep_blk=tests/guests/sleep.c \
+	syscall_blk=tests/guests/syscall.c \
+	net2=examples/net/main.c urunc=examples/net/main.c
+guest_source = $(or $(patsubst $(1)=%,%,$(filter $(1)=%,$(GUEST_VARIANTS))),\
+	tests/guests/$(1).c)
+GUEST_VARIANT_NAMES := $(filter-out %.c,$(subst =, ,$(GUEST_VARIANTS)))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
-	$(wildcard tests/guests/*.c))
+	$(wildcard tests/guests/*.c)) \
+	$(GUEST_VARIANT_NAMES:%=$(B)/tests/guests/%.spt)
 .SECONDEXPANSION:
-$(B)/tests/guests/%.spt: tests/guests/%.c $$(wildcard tests/guests/$$*.json) \
-		tests/guests/guest_util.h tests/guests/blk_pattern.h $(SDK_FILES)
+$(B)/tests/guests/%.spt: $$(call guest_source,$$*) \
+		$$(wildcard tests/guests/$$*.json) tests/guests/guest_util.h \
+		tests/guests/blk_pattern.h $(SDK_FILES)
 	@mkdir -p $(@D)
 	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
-# syscall_blk.c includes syscall.c: rebuild it when syscall.spt changes.
-$(B)/tests/guests/syscall_blk.spt: $(B)/tests/guests/syscall.spt
 
 TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
-	$(B)/tests/net/tapfd $(TEST_GUESTS) $(NET_VARIANTS)
-ALL_SPT = $(EXAMPLES) $(TEST_GUESTS) $(NET_VARIANTS)
+	$(B)/tests/net/tapfd $(TEST_GUESTS)
+ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
 
 check: all
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
