@@ -59,6 +59,36 @@ include tests/fuzz/module.mk
 
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
 
+# `make check` runs these suites, in this order, and stops at the first
+# that fails. Suite NAME is defined beside what it tests: CHECK_BANNER_NAME
+# is its "== ..." line, CHECK_RUN_NAME its recipe lines, CHECK_NEEDS_NAME
+# what it needs built beyond `all`, if anything.
+CHECK_SUITES := \
+	$(UNIT_TESTS) \
+	compat \
+	sdk \
+	guests \
+	block \
+	escape \
+	escape_supervised \
+	process \
+	net \
+	install \
+	asan_unit \
+	malformed \
+	fuzz
+$(foreach s,$(CHECK_SUITES),$(if $(value CHECK_RUN_$(s)),,\
+	$(error make check: no CHECK_RUN_$(s) for suite $(s))))
+
+define newline
+
+
+endef
+check_suite = @echo "== $(CHECK_BANNER_$(1))"$(newline)$(CHECK_RUN_$(1))\
+	$(newline)
+check: all $(foreach s,$(CHECK_SUITES),$(CHECK_NEEDS_$(s)))
+	$(foreach s,$(CHECK_SUITES),$(call check_suite,$(s)))
+
 DEMO_IMG := $(B)/examples/blk.img
 demo: all
 	@echo "== $(TENDER) $(B)/examples/hello.spt"

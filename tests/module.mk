@@ -76,31 +76,34 @@ TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
 
-check: all
-	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
-	@echo "== Solo5 tender rules on every .spt the build produces"
-	$(COMPAT) $(ALL_SPT)
-	@! $(COMPAT) $(TENDER) >/dev/null || \
-	    { echo "solo5_compat accepted a non-guest"; exit 1; }
-	@echo "== SDK tools"
-	SPT_BUILD=$(B) $(B)/tests/e2e/test_sdk
-	@echo "== guest end-to-end tests"
-	SPT_BUILD=$(B) $(B)/tests/e2e/test_guests
-	@echo "== block devices"
-	SPT_BUILD=$(B) $(B)/tests/e2e/test_block
-	@echo "== escape matrix: forbidden calls, every way in"
-	SPT_BUILD=$(B) $(B)/tests/e2e/test_escape
-	@echo "== escape matrix again, under --x-supervise"
-	SPT_BUILD=$(B) $(B)/tests/e2e/test_escape --supervise
-	@echo "== the tender as a process: signals, privileges, memory, disks"
-	SPT_BUILD=$(B) $(B)/tests/e2e/test_process
-	@echo "== network devices (root, in a network namespace)"
-	SPT_BUILD=$(B) ./tests/net/test_net.sh
-	@echo "== make install, then build and run with the installed files"
-	./tests/install_test.sh
-	@echo "== unit tests again, built with ASan+UBSan"
-	@$(ASAN_UNIT_CHECK)
-	@echo "== malformed-input corpus: ASan+UBSan tender, then real runs"
-	@$(MALFORMED_CHECK)
-	@echo "== fuzz harnesses: regression cases and seeds, then a short run"
-	@$(FUZZ_CHECK)
+# The suites of `make check` (the Makefile lists them, in order). Each unit
+# test program is one, announced by its path.
+$(foreach t,$(UNIT_TESTS),$(eval CHECK_BANNER_$(t) := $(t))\
+	$(eval CHECK_RUN_$(t) := @$(t)))
+
+CHECK_BANNER_compat := Solo5 tender rules on every .spt the build produces
+define CHECK_RUN_compat
+$(COMPAT) $(ALL_SPT)
+@! $(COMPAT) $(TENDER) >/dev/null || \
+    { echo "solo5_compat accepted a non-guest"; exit 1; }
+endef
+
+CHECK_BANNER_sdk := SDK tools
+CHECK_RUN_sdk = SPT_BUILD=$(B) $(B)/tests/e2e/test_sdk
+CHECK_BANNER_guests := guest end-to-end tests
+CHECK_RUN_guests = SPT_BUILD=$(B) $(B)/tests/e2e/test_guests
+CHECK_BANNER_block := block devices
+CHECK_RUN_block = SPT_BUILD=$(B) $(B)/tests/e2e/test_block
+CHECK_BANNER_escape := escape matrix: forbidden calls, every way in
+CHECK_RUN_escape = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape
+CHECK_BANNER_escape_supervised := escape matrix again, under --x-supervise
+CHECK_RUN_escape_supervised = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape \
+	--supervise
+CHECK_BANNER_process := the tender as a process: signals, privileges, \
+	memory, disks
+CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
+CHECK_BANNER_net := network devices (root, in a network namespace)
+CHECK_RUN_net = SPT_BUILD=$(B) ./tests/net/test_net.sh
+CHECK_BANNER_install := make install, then build and run with the \
+	installed files
+CHECK_RUN_install = ./tests/install_test.sh

@@ -55,8 +55,10 @@ $(FUZZ_SEEDS): $(FUZZ_SEEDS_TOOL) $(ALL_SPT)
 fuzz: $(FUZZERS) $(FUZZ_SEEDS)
 	./tests/fuzz/fuzz.sh fuzz $(FUZZ) $(FUZZ_SECONDS)
 
-FUZZ_CHECK = ./tests/fuzz/fuzz.sh check $(FUZZ) $(FUZZ_CHECK_SECONDS)
-
-check: $(FUZZERS) $(FUZZ_SEEDS)
+# The suite of `make check`.
+CHECK_BANNER_fuzz := fuzz harnesses: regression cases and seeds, then a \
+	short run
+CHECK_NEEDS_fuzz := $(FUZZERS) $(FUZZ_SEEDS)
+CHECK_RUN_fuzz = @./tests/fuzz/fuzz.sh check $(FUZZ) $(FUZZ_CHECK_SECONDS)
 
 -include $(shell find $(FUZZ)/host -name '*.d' 2>/dev/null)
