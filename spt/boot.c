@@ -51,9 +51,12 @@ static int ext_write(const struct tender *t, uint64_t *at, char *err,
     blk->max_io_size = block_max_io_offered(&t->opts);
 
     /* The vDSO reads the clocks without a system call; its own fallback
-     * is clock_gettime, which the allowlist admits for both clocks. */
-    vdso_clock = vdso_symbol((const void *)getauxval(AT_SYSINFO_EHDR),
-                             "__vdso_clock_gettime");
+     * is clock_gettime, which the allowlist admits for both clocks. It
+     * stays mapped for the guest only where it was found. */
+    vdso_clock = t->vdso.n == 0 ? 0
+                                : vdso_symbol((const void *)getauxval(
+                                                  AT_SYSINFO_EHDR),
+                                              "__vdso_clock_gettime");
     if (vdso_clock) {
         struct spt_ext_clock *clk =
             ext_add(at, SPT_EXT_CLOCK_MAGIC, sizeof *clk);

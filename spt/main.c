@@ -142,32 +142,24 @@ static int policy_show(const struct tender *t)
 }
 
 /*
- * The last acts: the process made safe (signals, no core, no privileges),
- * nothing the tender opened for itself left open, nothing of the host
- * left to read; then the allowlist, and no library code after it.
+ * The last acts: the launch region made ready, the process made safe
+ * (signals, no core, no privileges), nothing the tender opened for itself
+ * left open; then the launch code unmaps the tender, installs the
+ * allowlist and jumps.
  */
-static void __attribute__((noreturn)) guest_start(struct tender *t, int argc,
-                                                  char **argv)
+static void __attribute__((noreturn)) guest_start(struct tender *t)
 {
-    uint64_t entry = t->img.entry, sp = t->opts.mem_size - 8;
     char err[SPT_ERR_SIZE];
-    int rc;
+    struct launch l;
 
-    if (signals_setup(t->opts.dumpcore, err, sizeof err) == -1 ||
+    if (launch_prepare(t, &l, err, sizeof err) == -1 ||
+        signals_setup(&l, t->opts.dumpcore, err, sizeof err) == -1 ||
         privileges_drop(&t->user, err, sizeof err) == -1)
         die_with(err);
     close(t->kernel_fd);
-    elf_image_free(&t->img);
-    policy_free(&t->policy);
-    free(t->mft);
     if (t->opts.supervise)
         supervise_fork(t); /* the parent never returns */
-    host_data_wipe(argc, argv, &t->opts);
-    rc = t->opts.supervise ? policy_install_listener(&t->bpf)
-                           : policy_install(&t->bpf);
-    if (rc < 0)
-        die("cannot install the seccomp filter: %s", strerror(errno));
-    spt_launch(sp, entry, SPT_BOOT_INFO_BASE);
+    launch_go(&l);
 }
 
 int main(int argc, char **argv)
@@ -200,12 +192,13 @@ int main(int argc, char **argv)
     if (devices_attach(&t, err, sizeof err) == -1)
         die_with(err);
     host_resources(&t);
+    if (!t.opts.no_extensions)
+        (void)launch_find_vdso(&t.vdso); /* none: no vDSO clock */
     policy_build(&t);
     if (boot_write(&t, err, sizeof err) == -1)
         die_with(err);
 
     if (t.opts.print_policy != PRINT_POLICY_NONE)
         return policy_show(&t);
-    explicit_bzero(err, sizeof err); /* it held paths: not for the guest */
-    guest_start(&t, argc, argv);
+    guest_start(&t);
 }

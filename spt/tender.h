@@ -11,6 +11,7 @@
 #include "cmdline.h"
 #include "device.h"
 #include "loader.h"
+#include "launch.h"
 #include "policy.h"
 #include "solo5/mft_abi.h"
 
@@ -21,6 +22,13 @@ struct spt_user {
     bool given;
     uid_t uid;
     gid_t gid;
+};
+
+/* The kernel's mappings that stay for the vDSO clock (none: no clock). */
+#define LAUNCH_MAX_VDSO 4
+struct launch_vdso {
+    unsigned n;
+    struct launch_range range[LAUNCH_MAX_VDSO];
 };
 
 struct tender {
@@ -34,6 +42,7 @@ struct tender {
     unsigned ndevices;
     struct device devices[SPT_MAX_DEVICES];
     int epollfd, timerfd;
+    struct launch_vdso vdso;
     struct spt_user user;
     struct policy policy;
     struct policy_bpf bpf;
@@ -62,25 +71,35 @@ int devices_attach(struct tender *t, char *err, size_t errlen);
 /* 0 or -errno. */
 int devices_add_rules(const struct tender *t, struct policy *p);
 
+/* launch.c: the launch region (launch.h), made ready, then entered. */
+struct launch {
+    void *code;
+    size_t code_size;
+    struct launch_plan *plan;
+    size_t plan_size;
+    void *stack; /* the signal stack */
+    size_t stack_size;
+};
+int launch_find_vdso(struct launch_vdso *v);
+int launch_prepare(const struct tender *t, struct launch *l, char *err,
+                   size_t errlen);
+uint64_t launch_handler(const struct launch *l);
+uint64_t launch_restorer(const struct launch *l);
+void launch_go(const struct launch *l) __attribute__((noreturn));
+
 /* signals.c: exit on TERM/INT/HUP, SIGPIPE ignored, no core dumps. */
-int signals_setup(bool dumpcore, char *err, size_t errlen);
+int signals_setup(const struct launch *l, bool dumpcore, char *err,
+                  size_t errlen);
 
 /* privileges.c: no capabilities; with --x-user, that uid and gid. */
 int privileges_resolve(const char *user, struct spt_user *out, char *err,
                        size_t errlen);
 int privileges_drop(const struct spt_user *user, char *err, size_t errlen);
 
-/* hostdata.c: wipe what the guest has no business reading. */
-void host_data_wipe(int argc, char **argv, const struct spt_opts *opts);
-
 /* supervise.c: fork; returns in the child, the parent supervises. */
 void supervise_fork(const struct tender *t);
 
 /* boot.c: everything the guest finds in low memory. */
 int boot_write(const struct tender *t, char *err, size_t errlen);
-
-/* launch.S: switch to the guest's stack and jump; never returns. */
-void spt_launch(uint64_t sp, uint64_t entry, uint64_t boot_info)
-    __attribute__((noreturn));
 
 #endif /* SPT_TENDER_H */

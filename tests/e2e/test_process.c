@@ -216,7 +216,7 @@ static void test_gdb(void **state)
 {
     char add[PATH_MAX + 32];
     const char *argv[] = {"/usr/bin/gdb", "-q", "-batch", "-nx",
-                          "-ex", "break spt_launch", "-ex", "run",
+                          "-ex", "break launch_go", "-ex", "run",
                           "-ex", add, "-ex", "break solo5_app_main",
                           "-ex", "continue", "-ex", "bt",
                           "-ex", "print si->cmdline", "-ex", "continue",
