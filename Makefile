@@ -1,15 +1,17 @@
 # solo5-spt: the one entry point.
 #
-#   make                 build the tender, the SDK, the examples and tests
+#   make                 build the tender, the SDK and the examples
 #   make demo            build, then run the example unikernels
-#   make check           build, then run every test
+#   make check           build, build the tests, then run every test
 #   make fuzz            fuzz the loader and the command line, FUZZ_SECONDS
 #                        (default 60) per harness
 #   make bench           build, then measure the guests against their limits
 #   make install         PREFIX=/usr/local DESTDIR= (staged installs)
 #   make clean
 #
-# Missing Debian packages are installed first (as root), or named.
+# Missing Debian packages are installed first (as root), or named:
+# building needs only the build list of mk/deps.sh, the tests also its
+# test list.
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -29,9 +31,13 @@ TENDER_LDFLAGS := -static-pie
 .PHONY: all demo check bench fuzz install clean deps
 .DEFAULT_GOAL := all
 
-DEPS_STAMP := $(B)/.deps-ok
+# Every object waits for the package check of the goals asked for, so a
+# missing package is named before anything compiles, and building never
+# demands a test-only tool.
+DEPS_KIND := $(if $(filter check bench fuzz,$(MAKECMDGOALS)),test,build)
+DEPS_STAMP := $(B)/.deps-$(DEPS_KIND)
 $(DEPS_STAMP): mk/deps.sh
-	@./mk/deps.sh
+	@./mk/deps.sh $(DEPS_KIND)
 	@mkdir -p $(@D) && touch $@
 deps: $(DEPS_STAMP)
 
@@ -54,7 +60,8 @@ include tests/asan/module.mk
 include tests/malformed/module.mk
 include tests/fuzz/module.mk
 
-all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
+# The tests are built by `make check` (they need the test packages).
+all: $(TENDER) $(SDK_FILES) $(EXAMPLES)
 
 DEMO_IMG := $(B)/examples/blk.img
 demo: all

@@ -90,7 +90,7 @@ TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E) $(SDK_TEST) $(BLOCK_TEST) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS) $(NET_VARIANTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS) $(NET_VARIANTS)
 
-check: all
+check: all $(TEST_PROGS)
 	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
 	@echo "== Solo5 tender rules on every .spt the build produces"
 	$(COMPAT) $(ALL_SPT)
