@@ -59,6 +59,7 @@ include tests/bench/module.mk
 include tests/asan/module.mk
 include tests/malformed/module.mk
 include tests/fuzz/module.mk
+include tests/container/module.mk
 
 # The tests are built by `make check` (they need the test packages).
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES)

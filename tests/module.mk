@@ -110,6 +110,8 @@ check: all $(TEST_PROGS)
 	SPT_BUILD=$(B) $(PROCESS_TEST)
 	@echo "== network devices (root, in a network namespace)"
 	SPT_BUILD=$(B) ./tests/net/test_net.sh
+	@echo "== the tender as PID 1 of an OCI container (runc, root)"
+	$(CONTAINER_CHECK)
 	@echo "== make install, then build and run with the installed files"
 	./tests/install_test.sh
 	@echo "== unit tests again, built with ASan+UBSan"
