@@ -7,6 +7,7 @@
 #                        (default 60) per harness
 #   make bench           build, then measure the guests against their limits
 #   make install         PREFIX=/usr/local DESTDIR= (staged installs)
+#   make uninstall       the same PREFIX and DESTDIR: remove what install put
 #   make clean
 #
 # Missing Debian packages are installed first (as root), or named:
@@ -28,7 +29,7 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 # at start-up, and it lives far above guest memory.
 TENDER_LDFLAGS := -static-pie
 
-.PHONY: all demo check bench fuzz install clean deps
+.PHONY: all demo check bench fuzz install uninstall clean deps
 .DEFAULT_GOAL := all
 
 # Every object waits for the package check of the goals asked for, so a
@@ -72,14 +73,25 @@ demo: all
 	@echo "== $(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt"
 	@$(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt
 
+# The man page carries the version; tests/docs_test.sh checks it against
+# solo5-spt --help.
+MAN_PAGE := $(B)/share/man/man1/solo5-spt.1
+$(MAN_PAGE): docs/solo5-spt.1.in
+	@mkdir -p $(@D)
+	sed 's|@VERSION@|$(VERSION)|' $< >$@
+check: $(MAN_PAGE)
+
 # The pkg-config file carries the installed wrapper's own flags, so that
 # build systems that call the compiler themselves use the same ones.
 PC_FILE = $(DESTDIR)$(PREFIX)/lib/pkgconfig/solo5-bindings-spt.pc
-install: $(TENDER) $(SDK_FILES)
+INSTALL_BINS = $(TENDER) $(SDK_CC) $(SDK_MFT)
+install: $(TENDER) $(SDK_FILES) $(MAN_PAGE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/solo5-spt \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(TENDER) $(SDK_CC) $(SDK_MFT) $(DESTDIR)$(PREFIX)/bin
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(SDK_LIBFILES) $(DESTDIR)$(PREFIX)/lib/solo5-spt
 	install -m 644 $(SDK_TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/solo5-spt
 	install -m 644 $(SDK_ABI_HEADERS) \
@@ -90,6 +102,22 @@ install: $(TENDER) $(SDK_FILES)
 	  echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
 	  echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
 	} | sed 's|$(DESTDIR)$(PREFIX)|$(PREFIX)|g' >$(PC_FILE)
+
+# Exactly what install put there, named from the same lists; then the
+# directories that are ours alone, when nothing else is left in them.
+# tests/install_test.sh checks that the two stay in step.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_BINS))) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/lib/solo5-spt/,\
+	        $(notdir $(SDK_LIBFILES))) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/include/solo5-spt/,\
+	        $(notdir $(SDK_TOP_HEADERS))) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5/,\
+	        $(notdir $(SDK_ABI_HEADERS))) \
+	    $(PC_FILE) $(DESTDIR)$(PREFIX)/share/man/man1/$(notdir $(MAN_PAGE))
+	rmdir $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
+	    $(DESTDIR)$(PREFIX)/include/solo5-spt \
+	    $(DESTDIR)$(PREFIX)/lib/solo5-spt 2>/dev/null || true
 
 clean:
 	rm -rf $(B)

@@ -112,7 +112,9 @@ check: all $(TEST_PROGS)
 	SPT_BUILD=$(B) ./tests/net/test_net.sh
 	@echo "== the tender as PID 1 of an OCI container (runc, root)"
 	$(CONTAINER_CHECK)
-	@echo "== make install, then build and run with the installed files"
+	@echo "== the man page against --help; the README's sample app as shown"
+	SPT_BUILD=$(B) ./tests/docs_test.sh
+	@echo "== make install, build and run with the installed files; uninstall"
 	./tests/install_test.sh
 	@echo "== unit tests again, built with ASan+UBSan"
 	@$(ASAN_UNIT_CHECK)

@@ -9,11 +9,12 @@
 #   4. a tap opened outside the container is handed over as @FD (runc
 #      --preserve-fds) and the guest answers pings through it.
 #
-# Each bundle's root file system holds the static tender, the unikernel
-# and its disk images, nothing else; runc adds the mount points /proc and
-# /dev. No network: every container gets an empty network namespace. The
-# containers live in a runc state directory of our own, which is emptied
-# and removed with the bundles, and the network namespace, on every exit.
+# Each bundle's config.json is the one the README shows; its root file
+# system holds the static tender, the unikernel and its disk images,
+# nothing else (runc adds the mount points /proc and /dev). No network:
+# every container gets an empty network namespace. The containers live in
+# a runc state directory of our own, which is emptied and removed with the
+# bundles, and the network namespace, on every exit.
 set -u
 
 if [ "$(id -u)" != 0 ]; then
@@ -54,48 +55,43 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-# bundle NAME READONLY ARG...: $WORK/NAME with config.json and an empty
-# rootfs; ARG... is the container's command line.
+# The bundle's config.json is the README's ("Deploying"): what it shows is
+# what runs here, with only the command line and the root's mode changed.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir "$WORK/readme" && "$TOP/tests/readme_blocks.sh" "$TOP/README.md" \
+    Deploying "$WORK/readme" || exit 1
+CONFIG=
+for f in "$WORK"/readme/*.json; do
+    [ -e "$f" ] && CONFIG=$f && break
+done
+[ -n "$CONFIG" ] || { echo "test_container.sh: no JSON in README's" \
+    "\"Deploying\"" >&2; exit 1; }
+
+# bundle NAME READONLY ARG...: $WORK/NAME with that config.json and a
+# rootfs holding the tender; ARG... is the container's command line.
 bundle() {
-    dir=$WORK/$1 readonly=$2 host=$1
+    dir=$WORK/$1 readonly=$2
     shift 2
     mkdir -p "$dir/rootfs" || exit 1
     cp "$T" "$dir/rootfs/solo5-spt" || exit 1
-    args= sep=
+    args='' sep=''
     for a in "$@"; do
-        case $a in *[\"\\]*) echo "bundle: cannot quote '$a'" >&2 && exit 1 ;; esac
+        case $a in
+        *[\"\\\&\|]*) echo "bundle: cannot quote '$a'" >&2 && exit 1 ;;
+        esac
         args="$args$sep\"$a\""
         sep=", "
     done
-    # runc needs /proc (it closes its descriptors through /proc/self/fd);
-    # its default device nodes go in a tmpfs at /dev, not in the bundle.
-    # No capabilities at all: the tender needs none for these devices.
-    cat >"$dir/config.json" <<EOF
-{
-  "ociVersion": "1.0.2",
-  "process": {
-    "terminal": false,
-    "user": {"uid": 0, "gid": 0},
-    "args": [$args],
-    "env": [],
-    "cwd": "/",
-    "capabilities": {"bounding": [], "effective": [], "permitted": [],
-                     "inheritable": [], "ambient": []},
-    "noNewPrivileges": true
-  },
-  "root": {"path": "rootfs", "readonly": $readonly},
-  "hostname": "$host",
-  "mounts": [
-    {"destination": "/proc", "type": "proc", "source": "proc"},
-    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-     "options": ["nosuid", "noexec", "mode=755", "size=64k"]}
-  ],
-  "linux": {
-    "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"},
-                   {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}]
-  }
-}
-EOF
+    sed -e "s|^\( *\"args\": \)\[.*\],\$|\1[$args],|" \
+        -e "s|\"readonly\": false|\"readonly\": $readonly|" \
+        "$CONFIG" >"$dir/config.json" || exit 1
+    # The substitutions must have taken: the template is not the test's.
+    grep -qF "\"args\": [$args]," "$dir/config.json" &&
+        grep -qF "\"readonly\": $readonly" "$dir/config.json" || {
+        echo "test_container.sh: README's config.json has no one-line" \
+            "\"args\" or \"readonly\": false" >&2
+        exit 1
+    }
 }
 
 # run NAME [RUNC-RUN-OPTION]...: run the bundle in the foreground; its
@@ -220,8 +216,8 @@ if ip netns add "$NS" && ip -n "$NS" tuntap add tap0 mode tap &&
     # Into the tap's network namespace only: "ip netns exec" would also
     # mount a new /sys, hiding the cgroup mounts runc needs.
     nsenter --net="/run/netns/$NS" "$TAPFD" tap0 3 \
-        "$(command -v runc)" --root "$STATE" run --preserve-fds 1 --bundle "$WORK/net" \
-        "$ID-net" >"$WORK/net.out" 2>"$WORK/net.err" </dev/null &
+        "$(command -v runc)" --root "$STATE" run --preserve-fds 1 \
+        --bundle "$WORK/net" "$ID-net" >"$WORK/net.out" 2>"$WORK/net.err" </dev/null &
     bg_pid=$!
     if wait_guest "$ID-net"; then
         # The container's own network namespace has no interface but lo.
