@@ -23,8 +23,11 @@ SDK := $(B)/sdk
 CC := gcc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	-DSPT_VERSION='"$(VERSION)"' \
-	-Iloader -Ifilters -Ispt -Iguest-abi/include
+	-DSPT_VERSION='"$(VERSION)"'
+# Each folder sees only the headers it may use (set in its module.mk):
+# the loader and the policy know nothing of the tender or of each other.
+# Tests and tools see everything.
+HOST_INC := -Iloader -Ifilters -Ispt -Iguest-abi/include
 # The tender is static and position-independent: no dynamic loader to run
 # at start-up, and it lives far above guest memory.
 TENDER_LDFLAGS := -static-pie
@@ -45,10 +48,10 @@ deps: $(DEPS_STAMP)
 # Host objects: build/host/<path>.o, with header dependencies.
 $(B)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(HOST_CFLAGS) $(HOST_INC) -MMD -MP -c $< -o $@
 $(B)/host/%.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(CC) $(HOST_CFLAGS) $(HOST_INC) -c $< -o $@
 
 include loader/module.mk
 include filters/module.mk
@@ -64,6 +67,38 @@ include tests/container/module.mk
 
 # The tests are built by `make check` (they need the test packages).
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES)
+
+# `make check` runs these suites, in this order, and stops at the first
+# that fails. Suite NAME is defined beside what it tests: CHECK_BANNER_NAME
+# is its "== ..." line, CHECK_RUN_NAME its recipe lines, CHECK_NEEDS_NAME
+# what it needs built beyond `all`, if anything.
+CHECK_SUITES := \
+	$(UNIT_TESTS) \
+	compat \
+	sdk \
+	guests \
+	block \
+	escape \
+	escape_supervised \
+	process \
+	net \
+	container \
+	docs \
+	install \
+	asan_unit \
+	malformed \
+	fuzz
+$(foreach s,$(CHECK_SUITES),$(if $(value CHECK_RUN_$(s)),,\
+	$(error make check: no CHECK_RUN_$(s) for suite $(s))))
+
+define newline
+
+
+endef
+check_suite = @echo "== $(CHECK_BANNER_$(1))"$(newline)$(CHECK_RUN_$(1))\
+	$(newline)
+check: all $(foreach s,$(CHECK_SUITES),$(CHECK_NEEDS_$(s)))
+	$(foreach s,$(CHECK_SUITES),$(call check_suite,$(s)))
 
 DEMO_IMG := $(B)/examples/blk.img
 demo: all

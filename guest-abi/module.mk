@@ -39,6 +39,8 @@ $(SDK_MFT): $(B)/host/guest-abi/tools/mft_tool.o $(LOADER_LIB)
 	@mkdir -p $(@D)
 	$(CC) -pie -o $@ $^ -ljansson
 
+$(B)/host/guest-abi/%.o: HOST_INC := -Iloader -Iguest-abi/include
+
 # The start-up code sets the stack-protector canary: it runs unprotected.
 $(B)/guest/guest-abi/bindings/start.o: GUEST_EXTRA := -fno-stack-protector
 $(B)/guest/%.o: %.c $(SDK_CC) $(SDK_HEADERS) guest-abi/bindings/bindings.h \

@@ -11,13 +11,13 @@
  * - Every signal unblocked, whatever the parent had blocked.
  */
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "errf.h"
 #include "tender.h"
 
 #define ALT_STACK_SIZE (64 * 1024)
@@ -57,6 +57,5 @@ int signals_setup(bool dumpcore, char *err, size_t errlen)
         goto fail;
     return 0;
 fail:
-    snprintf(err, errlen, "cannot set up signals: %s", strerror(errno));
-    return -1;
+    return errf(err, errlen, "cannot set up signals: %s", strerror(errno));
 }

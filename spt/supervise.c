@@ -21,9 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/seccomp.h>
-#include <seccomp.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -32,6 +29,7 @@
 #include <time.h>
 
 #include "solo5/spt_abi.h"
+#include "policy.h"
 #include "tender.h"
 
 #define HIGH_FD 900 /* out of the way of the listener's number */
@@ -72,39 +70,16 @@ static void child_prepare(int pipe_w, pid_t parent)
     close(high);
 }
 
-static void report_call(const struct seccomp_notif *req)
-{
-    char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64,
-                                                  req->data.nr);
-    const __u64 *a = req->data.args;
-
-    fprintf(stderr, "solo5-spt: the guest made a forbidden system call: "
-            "%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) [nr %d]; "
-            "killing it with SIGSYS\n",
-            name ? name : "unknown", (unsigned long long)a[0],
-            (unsigned long long)a[1], (unsigned long long)a[2],
-            (unsigned long long)a[3], (unsigned long long)a[4],
-            (unsigned long long)a[5], req->data.nr);
-    free(name);
-}
-
 /* One notification: report it, then kill; the call is never answered. */
 static bool notification(int listener)
 {
-    struct seccomp_notif_sizes sizes;
-    struct seccomp_notif *req;
+    char call[256];
 
-    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == -1)
-        return false;
-    req = calloc(1, sizes.seccomp_notif > sizeof *req ? sizes.seccomp_notif
-                                                      : sizeof *req);
-    if (req == NULL)
-        return false;
-    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
-        report_call(req);
+    if (policy_notif_receive(listener, call, sizeof call) == 0)
+        fprintf(stderr, "solo5-spt: the guest made a forbidden system call: "
+                "%s; killing it with SIGSYS\n", call);
     /* SIGKILL, not SIGSYS: no core dump of the child; we end as SIGSYS. */
     kill(guest_pid, SIGKILL);
-    free(req);
     return true;
 }
 

@@ -9,38 +9,12 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
+#include "device.h"
 #include "loader.h"
 #include "policy.h"
 #include "solo5/mft_abi.h"
 
 #define SPT_ERR_SIZE 512
-
-struct device;
-
-/* What one kind of device does; one instance per kind (block.c, net.c). */
-struct device_ops {
-    enum dev_kind kind;
-    uint32_t mft_type;
-    const char *type_name; /* "BLOCK_BASIC" */
-    const char *value_hint; /* "PATH" */
-    /* Open the host side and fill the manifest entry. */
-    int (*attach)(struct device *dev, char *err, size_t errlen);
-    /* Add the device's rules to the allowlist. */
-    int (*add_rules)(const struct device *dev, struct policy *p);
-    /* Register the fd in the guest's epoll set (network devices). */
-    bool polled;
-};
-
-struct device {
-    const struct device_ops *ops;
-    const struct dev_opt *opt;
-    struct mft_entry *entry; /* in the tender's manifest copy */
-    unsigned index;          /* manifest index = the guest's handle */
-    int fd;
-    uint64_t max_io; /* block: largest multi-block request admitted, or 0 */
-};
-
-extern const struct device_ops block_ops, net_ops;
 
 /* --x-user, resolved before anything else is opened. */
 struct spt_user {
@@ -57,9 +31,8 @@ struct tender {
     struct mft *mft; /* MFT_MAX_SIZE bytes */
     size_t mft_size;
     uint64_t kernel_end;
-    uint64_t block_max_io; /* advertised to the guest; 0: one block only */
-    unsigned ndev;
-    struct device dev[SPT_MAX_DEVICES];
+    unsigned ndevices;
+    struct device devices[SPT_MAX_DEVICES];
     int epollfd, timerfd;
     struct spt_user user;
     struct policy policy;
@@ -68,13 +41,17 @@ struct tender {
 
 /* Print "solo5-spt: <message>" on one line and exit 1. */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* The same for a message already made by errf(). */
+void die_with(const char *msg) __attribute__((noreturn));
 
 /* fds.c: descriptors 0-2 open before anything else; the rest closed. */
 void fds_make_safe(void);
 void close_from_to(unsigned first, unsigned last);
 int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen);
 
-/* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address. */
+/* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address, once
+ * guest_mem_check() found the size possible on this host. */
+int guest_mem_check(uint64_t mem_size, char *err, size_t errlen);
 int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,
                   size_t errlen);
 int guest_mem_protect(void *arg, uint64_t start, uint64_t end, int prot);
@@ -82,6 +59,7 @@ int guest_mem_protect(void *arg, uint64_t start, uint64_t end, int prot);
 /* device.c: options matched to manifest entries, then attached. */
 int devices_bind(struct tender *t, char *err, size_t errlen);
 int devices_attach(struct tender *t, char *err, size_t errlen);
+/* 0 or -errno. */
 int devices_add_rules(const struct tender *t, struct policy *p);
 
 /* signals.c: exit on TERM/INT/HUP, SIGPIPE ignored, no core dumps. */

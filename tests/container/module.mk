@@ -7,6 +7,7 @@ $(CONTAINER_IMG_TOOL): $(B)/host/tests/container/blk_image.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
-CONTAINER_CHECK = SPT_BUILD=$(B) ./tests/container/test_container.sh
-
-check: $(CONTAINER_IMG_TOOL)
+CHECK_BANNER_container := the tender as PID 1 of an OCI container (runc, \
+	root)
+CHECK_RUN_container = SPT_BUILD=$(B) ./tests/container/test_container.sh
+CHECK_NEEDS_container := $(CONTAINER_IMG_TOOL)
