@@ -76,6 +76,10 @@ TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
 
+# `all` leaves the tests out (they need the test packages); check builds
+# them.
+check: $(TEST_PROGS)
+
 # The suites of `make check` (the Makefile lists them, in order). Each unit
 # test program is one, announced by its path.
 $(foreach t,$(UNIT_TESTS),$(eval CHECK_BANNER_$(t) := $(t))\
@@ -104,6 +108,9 @@ CHECK_BANNER_process := the tender as a process: signals, privileges, \
 CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
 CHECK_BANNER_net := network devices (root, in a network namespace)
 CHECK_RUN_net = SPT_BUILD=$(B) ./tests/net/test_net.sh
-CHECK_BANNER_install := make install, then build and run with the \
-	installed files
+CHECK_BANNER_docs := the man page against --help; the README's sample app \
+	as shown
+CHECK_RUN_docs = SPT_BUILD=$(B) ./tests/docs_test.sh
+CHECK_BANNER_install := make install, build and run with the installed \
+	files; uninstall
 CHECK_RUN_install = ./tests/install_test.sh
