@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "allowlist.h"
 #include "e2e.h"
 #include "files.h"
 #include "../guests/blk_pattern.h"
@@ -90,8 +91,6 @@ static void test_round_trip_4096(void **state)
  * multi-block requests; with --x-no-extensions (what the Solo5 tender
  * offers) only single blocks, and the guest still works.
  */
-static int block_fd(const char *const *argv_print);
-
 static void io_sizes(bool extensions, unsigned *single, unsigned *multi)
 {
     const char *img = tmp_path("mb.img"), *spare = tmp_path("mbs.img");
@@ -106,10 +105,11 @@ static void io_sizes(bool extensions, unsigned *single, unsigned *multi)
     snprintf(opt_s, sizeof opt_s, "--block:storage=%s", img);
     snprintf(opt_o, sizeof opt_o, "--block:spare=%s", spare);
     {
-        const char *pp[] = {e2e.tender, "--x-print-policy", opt_s, opt_o,
-                            guest("blk"), NULL};
+        const char *words[] = {opt_s, opt_o, guest("blk"), NULL};
+        json_t *policy = allowlist_load(words);
 
-        fd = block_fd(pp);
+        fd = (int)allowlist_eq(policy, "pread64", "storage", "fd");
+        json_decref(policy);
     }
     snprintf(prefix[0], sizeof prefix[0], "pread64(%d, ", fd);
     snprintf(prefix[1], sizeof prefix[1], "pwrite64(%d, ", fd);
@@ -282,21 +282,6 @@ static void test_not_writable(void **state)
 }
 
 /* The fd of the first block rule in the policy printout. */
-static int block_fd(const char *const *argv_print)
-{
-    struct run_result r;
-    const char *p;
-    int fd;
-
-    run_checked(argv_print, NULL, &r);
-    expect_status(&r, 0);
-    p = strstr(r.out, "allow pread64(17) if fd == ");
-    assert_non_null(p);
-    fd = atoi(p + strlen("allow pread64(17) if fd == "));
-    run_free(&r);
-    return fd;
-}
-
 /* A raw call the policy must kill; the images must not change. */
 static void expect_killed(const char *s_opt, const char *o_opt,
                           const char *img, const char *const words[])
@@ -327,7 +312,6 @@ static void test_raw_calls(void **state)
     const char *img = tmp_path("raw.img"), *other = tmp_path("raw2.img");
     char s_opt[PATH_MAX + 32], o_opt[PATH_MAX + 32], fd[16], ofd[16];
     struct run_result r;
-    int bfd;
 
     (void)state;
     make_image(img, 65536);
@@ -335,13 +319,17 @@ static void test_raw_calls(void **state)
     snprintf(s_opt, sizeof s_opt, "--block:storage=%s", img);
     snprintf(o_opt, sizeof o_opt, "--block:other=%s", other);
     {
-        const char *pp[] = {e2e.tender, "--x-print-policy", s_opt, o_opt,
-                            guest("syscall_blk"), NULL};
+        const char *words[] = {s_opt, o_opt, guest("syscall_blk"), NULL};
+        json_t *policy = allowlist_load(words);
 
-        bfd = block_fd(pp);
+        snprintf(fd, sizeof fd, "%llu",
+                 (unsigned long long)allowlist_eq(policy, "pwrite64",
+                                                  "storage", "fd"));
+        snprintf(ofd, sizeof ofd, "%llu",
+                 (unsigned long long)allowlist_eq(policy, "pwrite64", "other",
+                                                  "fd"));
+        json_decref(policy);
     }
-    snprintf(fd, sizeof fd, "%d", bfd);
-    snprintf(ofd, sizeof ofd, "%d", bfd + 1);
     {
         /* pwrite64(fd, buf, count, offset): buf is the program's memory. */
         const char *ok[] = {e2e.tender, s_opt, o_opt, guest("syscall_blk"),
