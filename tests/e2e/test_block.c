@@ -253,6 +253,69 @@ static void test_tender_refusals(void **state)
     }
 }
 
+/*
+ * A device option written after KERNEL is one of the guest's words; the
+ * refusal that the device is not attached says so, naming the word.
+ */
+static void test_option_after_kernel(void **state)
+{
+    const char *blk = guest("blk");
+    const char *example = path_in(e2e.build, "examples/blk.spt");
+    char good[PATH_MAX + 32], spare[PATH_MAX + 32], spare_ro[PATH_MAX + 32];
+    char want[3 * PATH_MAX + 256];
+    struct run_result r;
+
+    (void)state;
+    make_image(tmp_path("good.img"), 8192);
+    make_image(tmp_path("spare.img"), 8192);
+    snprintf(good, sizeof good, "--block:storage=%s", tmp_path("good.img"));
+    snprintf(spare, sizeof spare, "--block:spare=%s", tmp_path("spare.img"));
+    snprintf(spare_ro, sizeof spare_ro, "--block-ro:spare=%s",
+             tmp_path("spare.img"));
+    {
+        /* The whole line, for the example: solo5-spt blk.spt --block:... */
+        const char *argv[] = {e2e.tender, example, good, NULL};
+
+        snprintf(want, sizeof want,
+                 "solo5-spt: %s's manifest declares devices that are not "
+                 "attached: --block:storage=PATH ('%s' comes after KERNEL, "
+                 "so it is one of the guest's words: options go before "
+                 "KERNEL)\n",
+                 example, good);
+        run_checked(argv, NULL, &r);
+        expect_refusal(&r, "comes after KERNEL");
+        assert_string_equal(r.err, want);
+        run_free(&r);
+    }
+    {
+        /* Among other words, and with the other option of the kind. */
+        const char *after[] = {e2e.tender, good, blk, "x", spare, NULL};
+        const char *after_ro[] = {e2e.tender, good, blk, spare_ro, NULL};
+
+        snprintf(want, sizeof want,
+                 "not attached: --block:spare=PATH ('%s' comes after KERNEL",
+                 spare);
+        expect_run_refused(after, want);
+        snprintf(want, sizeof want,
+                 "not attached: --block:spare=PATH ('%s' comes after KERNEL",
+                 spare_ro);
+        expect_run_refused(after_ro, want);
+    }
+    {
+        /* Controls: no hint without such a word, or for another device. */
+        const char *none[] = {e2e.tender, good, blk, NULL};
+        const char *other[] = {e2e.tender, spare, blk, "--block:spare=x", NULL};
+
+        run_checked(none, NULL, &r);
+        expect_refusal(&r, "not attached: --block:spare=PATH");
+        assert_null(strstr(r.err, "after KERNEL"));
+        run_free(&r);
+        run_checked(other, NULL, &r);
+        expect_refusal(&r, "not attached: --block:storage=PATH");
+        assert_null(strstr(r.err, "after KERNEL"));
+        run_free(&r);
+    }
+}
 
 static void test_not_writable(void **state)
 {
@@ -406,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_multi_block),
         cmocka_unit_test(test_sdk_rejects),
         cmocka_unit_test(test_tender_refusals),
+        cmocka_unit_test(test_option_after_kernel),
         cmocka_unit_test(test_not_writable),
         cmocka_unit_test(test_raw_calls),
         cmocka_unit_test(test_63_devices),
