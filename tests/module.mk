@@ -95,6 +95,9 @@ $(COMPAT) $(ALL_SPT)
     { echo "solo5_compat accepted a non-guest"; exit 1; }
 endef
 
+CHECK_BANNER_golden := the allowlist of each example guest, as in \
+	tests/golden
+CHECK_RUN_golden = SPT_BUILD=$(B) ./tests/golden/test_golden.sh
 CHECK_BANNER_sdk := SDK tools
 CHECK_RUN_sdk = SPT_BUILD=$(B) $(B)/tests/e2e/test_sdk
 CHECK_BANNER_guests := guest end-to-end tests
