@@ -64,24 +64,29 @@ demo: all
 	@echo "== $(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt"
 	@$(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt
 
-# The pkg-config file carries the installed wrapper's own flags, so that
-# build systems that call the compiler themselves use the same ones.
+# The pkg-config file carries the installed driver's own flags, so that
+# build systems that call the compiler themselves use the same ones, with
+# every path under ${prefix}: PKG_CONFIG_SYSROOT_DIR and --define-prefix
+# then find a staged or moved SDK.
 PC_FILE = $(DESTDIR)$(PREFIX)/lib/pkgconfig/solo5-bindings-spt.pc
 install: $(TENDER) $(SDK_FILES)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/solo5-spt \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(TENDER) $(SDK_CC) $(SDK_MFT) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(TENDER) $(SDK_BIN) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(SDK_LIBFILES) $(DESTDIR)$(PREFIX)/lib/solo5-spt
 	install -m 644 $(SDK_TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/solo5-spt
 	install -m 644 $(SDK_ABI_HEADERS) \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5
-	{ echo "Name: solo5-bindings-spt"; \
-	  echo "Description: Solo5 spt bindings of the solo5-spt SDK"; \
-	  echo "Version: $(VERSION)"; \
-	  echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
-	  echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
-	} | sed 's|$(DESTDIR)$(PREFIX)|$(PREFIX)|g' >$(PC_FILE)
+	cp -R $(SDK_COMPILER_DIR) $(DESTDIR)$(PREFIX)/include/solo5-spt/
+	{ echo "prefix=$(PREFIX)"; \
+	  { echo "Name: solo5-bindings-spt"; \
+	    echo "Description: Solo5 spt bindings of the solo5-spt SDK"; \
+	    echo "Version: $(VERSION)"; \
+	    echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
+	    echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
+	  } | sed "s|$$(realpath $(DESTDIR)$(PREFIX))|\$${prefix}|g"; \
+	} >$(PC_FILE)
 
 clean:
 	rm -rf $(B)
