@@ -53,6 +53,7 @@ include tests/bench/module.mk
 include tests/asan/module.mk
 include tests/malformed/module.mk
 include tests/fuzz/module.mk
+include tests/toolchain/module.mk
 
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
 

@@ -112,6 +112,7 @@ check: all
 	SPT_BUILD=$(B) ./tests/net/test_net.sh
 	@echo "== make install, then build and run with the installed files"
 	./tests/install_test.sh
+	@$(TOOLCHAIN_CHECK)
 	@echo "== unit tests again, built with ASan+UBSan"
 	@$(ASAN_UNIT_CHECK)
 	@echo "== malformed-input corpus: ASan+UBSan tender, then real runs"
