@@ -44,6 +44,9 @@ int solo5_app_main(const struct solo5_start_info *si)
 }
 EOF
 printf 'int main(void) { return 0; }\n' >conftest.c
+# Every link below runs here: a file of this name must not replace the
+# SDK's linker script.
+echo 'not a linker script' >spt.ld
 cat >two.json <<'EOF'
 {"type": "solo5.manifest", "version": 1, "devices": [
   {"name": "storage", "type": "BLOCK_BASIC"},
