@@ -3,7 +3,6 @@
  * installed.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,55 +107,39 @@ static const int hot_calls[] = {SYS_pread64, SYS_pwrite64, SYS_read,
                                 SYS_write, SYS_epoll_pwait,
                                 SYS_timerfd_settime, SYS_clock_gettime};
 
-static int filter_build(scmp_filter_ctx ctx, const struct policy *p,
-                        char *err, size_t errlen)
+static int filter_build(scmp_filter_ctx ctx, const struct policy *p)
 {
     /* Only native x86_64 calls are filtered in; i386 and x32 die. */
     int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
                               SCMP_ACT_KILL_PROCESS);
 
-    if (rc != 0) {
-        snprintf(err, errlen, "seccomp filter attribute: %s", strerror(-rc));
-        return -1;
-    }
+    if (rc != 0)
+        return rc;
     for (size_t i = 0; i < sizeof hot_calls / sizeof hot_calls[0]; i++)
         (void)seccomp_syscall_priority(ctx, hot_calls[i],
                                        (uint8_t)(255 - i));
     for (size_t i = 0; i < p->n; i++) {
         rc = rule_add(ctx, &p->rules[i]);
-        if (rc != 0) {
-            snprintf(err, errlen, "seccomp rule for %s: %s", p->rules[i].call,
-                     strerror(-rc));
-            return -1;
-        }
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
 
-int policy_compile(const struct policy *p, struct policy_bpf *out, char *err,
-                   size_t errlen)
+int policy_compile(const struct policy *p, struct policy_bpf *out)
 {
     scmp_filter_ctx ctx;
     int rc;
 
     memset(out, 0, sizeof *out);
     ctx = seccomp_init(p->notify ? SCMP_ACT_NOTIFY : SCMP_ACT_KILL_PROCESS);
-    if (ctx == NULL) {
-        snprintf(err, errlen, "seccomp_init failed");
-        return -1;
-    }
-    rc = filter_build(ctx, p, err, errlen);
-    if (rc == 0) {
+    if (ctx == NULL)
+        return -ENOMEM;
+    rc = filter_build(ctx, p);
+    if (rc == 0)
         rc = export_bpf(ctx, out);
-        if (rc == -E2BIG)
-            snprintf(err, errlen, "the seccomp filter does not fit in %d BPF "
-                     "instructions", BPF_MAXINSNS);
-        else if (rc != 0)
-            snprintf(err, errlen, "cannot export the seccomp filter: %s",
-                     strerror(-rc));
-    }
     seccomp_release(ctx);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 void policy_bpf_free(struct policy_bpf *bpf)

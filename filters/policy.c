@@ -1,6 +1,7 @@
 /*
  * policy.c: building the allowlist (spec section 5) as a list of rules.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include "policy.h"
+#include "solo5/spt_abi.h"
 
 void policy_init(struct policy *p)
 {
@@ -23,13 +25,13 @@ void policy_free(struct policy *p)
 int policy_add(struct policy *p, const struct policy_rule *rule)
 {
     if (rule->nargs > POLICY_MAX_ARGS)
-        return -1;
+        return -EINVAL;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 16;
         struct policy_rule *r = realloc(p->rules, cap * sizeof *r);
 
         if (r == NULL)
-            return -1;
+            return -ENOMEM;
         p->rules = r;
         p->cap = cap;
     }
@@ -44,35 +46,40 @@ static struct policy_arg arg_eq(unsigned index, const char *name,
         .index = index, .cmp = POLICY_EQ, .value = value, .name = name};
 }
 
-static int allow_eq(struct policy *p, int nr, const char *call,
-                    const char *argname, uint64_t value, const char *why)
+static int allow_eq(struct policy *p, int nr, const char *argname,
+                    uint64_t value, const char *why)
 {
-    struct policy_rule r = {
-        .nr = nr, .call = call, .nargs = 1, .why = why};
+    struct policy_rule r = {.nr = nr, .nargs = 1, .why = why};
 
     r.arg[0] = arg_eq(0, argname, value);
     return policy_add(p, &r);
 }
 
+/* The first failure of a run of additions, or 0. */
+static int first_error(const int *rc, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rc[i] != 0)
+            return rc[i];
+    return 0;
+}
+
 int policy_add_core(struct policy *p, int epollfd, int timerfd)
 {
-    struct policy_rule exit_rule = {
-        .nr = SYS_exit_group, .call = "exit_group", .why = "exit"};
-    int rc = 0;
+    struct policy_rule exit_rule = {.nr = SYS_exit_group, .why = "exit"};
+    int rc[] = {
+        allow_eq(p, SYS_write, "fd", 1, "console"),
+        allow_eq(p, SYS_clock_gettime, "clock", CLOCK_MONOTONIC,
+                 "monotonic clock"),
+        allow_eq(p, SYS_clock_gettime, "clock", CLOCK_REALTIME, "wall clock"),
+        allow_eq(p, SYS_epoll_pwait, "epfd", (uint64_t)epollfd, "yield"),
+        allow_eq(p, SYS_timerfd_settime, "fd", (uint64_t)timerfd,
+                 "yield deadline"),
+        allow_eq(p, SYS_arch_prctl, "code", ARCH_SET_FS, "TLS base"),
+        policy_add(p, &exit_rule),
+    };
 
-    rc |= allow_eq(p, SYS_write, "write", "fd", 1, "console");
-    rc |= allow_eq(p, SYS_clock_gettime, "clock_gettime", "clock",
-                   CLOCK_MONOTONIC, "monotonic clock");
-    rc |= allow_eq(p, SYS_clock_gettime, "clock_gettime", "clock",
-                   CLOCK_REALTIME, "wall clock");
-    rc |= allow_eq(p, SYS_epoll_pwait, "epoll_pwait", "epfd",
-                   (uint64_t)epollfd, "yield");
-    rc |= allow_eq(p, SYS_timerfd_settime, "timerfd_settime", "fd",
-                   (uint64_t)timerfd, "yield deadline");
-    rc |= allow_eq(p, SYS_arch_prctl, "arch_prctl", "code", ARCH_SET_FS,
-                   "TLS base");
-    rc |= policy_add(p, &exit_rule);
-    return rc ? -1 : 0;
+    return first_error(rc, sizeof rc / sizeof rc[0]);
 }
 
 /*
@@ -86,19 +93,14 @@ int policy_add_core(struct policy *p, int epollfd, int timerfd)
  *    itself) at offset <= capacity - max_io.
  *
  * Either way offset + count <= capacity: no admitted call reads or writes
- * past the end, so none can grow the file. The guest splits a request that
- * reaches into the device's last max_io bytes into single blocks.
+ * past the end, so none can grow the file. spt_block_io_admitted() says
+ * the same in C, for the guest and for the tests.
  */
-uint64_t policy_block_max_io(uint64_t capacity)
-{
-    return capacity >= POLICY_BLOCK_MAX_IO ? POLICY_BLOCK_MAX_IO : 0;
-}
-
-static int allow_block_io(struct policy *p, int nr, const char *call, int fd,
+static int allow_block_io(struct policy *p, int nr, int fd,
                           struct policy_arg count, uint64_t max_offset,
                           const char *why)
 {
-    struct policy_rule r = {.nr = nr, .call = call, .nargs = 3, .why = why};
+    struct policy_rule r = {.nr = nr, .nargs = 3, .why = why};
 
     r.arg[0] = arg_eq(0, "fd", (uint64_t)fd);
     r.arg[1] = count;
@@ -107,44 +109,48 @@ static int allow_block_io(struct policy *p, int nr, const char *call, int fd,
     return policy_add(p, &r);
 }
 
+static int allow_block_call(struct policy *p, int nr, int fd,
+                            uint64_t capacity, uint64_t block_size,
+                            uint64_t max_io, const char *name)
+{
+    struct policy_arg up_to_max = {
+        .index = 2, .cmp = POLICY_MASKED_EQ,
+        .mask = ~(max_io - 1) | (block_size - 1), .value = 0,
+        .name = "count"};
+    int rc = allow_block_io(p, nr, fd, arg_eq(2, "count", block_size),
+                            capacity - block_size, name);
+
+    if (rc != 0 || max_io == 0)
+        return rc;
+    rc = allow_block_io(p, nr, fd, up_to_max, capacity - max_io, name);
+    if (rc != 0)
+        return rc;
+    return allow_block_io(p, nr, fd, arg_eq(2, "count", max_io),
+                          capacity - max_io, name);
+}
+
 int policy_add_block(struct policy *p, int fd, uint64_t capacity,
                      uint64_t block_size, uint64_t max_io, const char *name)
 {
-    static const struct {
-        int nr;
-        const char *call;
-    } calls[] = {{SYS_pread64, "pread64"}, {SYS_pwrite64, "pwrite64"}};
-    int rc = 0;
+    int rc;
 
     if (block_size == 0 || (block_size & (block_size - 1)) != 0 ||
         capacity < block_size)
-        return -1;
-    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
-        rc |= allow_block_io(p, calls[i].nr, calls[i].call, fd,
-                             arg_eq(2, "count", block_size),
-                             capacity - block_size, name);
-        if (max_io < 2 * block_size || max_io > capacity ||
-            (max_io & (max_io - 1)) != 0)
-            continue;
-        rc |= allow_block_io(
-            p, calls[i].nr, calls[i].call, fd,
-            (struct policy_arg){.index = 2, .cmp = POLICY_MASKED_EQ,
-                                .mask = ~(max_io - 1) | (block_size - 1),
-                                .value = 0, .name = "count"},
-            capacity - max_io, name);
-        rc |= allow_block_io(p, calls[i].nr, calls[i].call, fd,
-                             arg_eq(2, "count", max_io), capacity - max_io,
-                             name);
-    }
-    return rc ? -1 : 0;
+        return -EINVAL;
+    /* What the guest will make of the same offer (and of a bad one). */
+    max_io = spt_block_dev_max_io(max_io, capacity, block_size);
+    rc = allow_block_call(p, SYS_pread64, fd, capacity, block_size, max_io,
+                          name);
+    if (rc != 0)
+        return rc;
+    return allow_block_call(p, SYS_pwrite64, fd, capacity, block_size, max_io,
+                            name);
 }
 
 /* Network devices: frames are read and written whole on the tap fd. */
 int policy_add_net(struct policy *p, int fd, const char *name)
 {
-    int rc = 0;
+    int rc = allow_eq(p, SYS_read, "fd", (uint64_t)fd, name);
 
-    rc |= allow_eq(p, SYS_read, "read", "fd", (uint64_t)fd, name);
-    rc |= allow_eq(p, SYS_write, "write", "fd", (uint64_t)fd, name);
-    return rc ? -1 : 0;
+    return rc != 0 ? rc : allow_eq(p, SYS_write, "fd", (uint64_t)fd, name);
 }

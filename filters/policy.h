@@ -4,6 +4,12 @@
  * The tender adds rules for what it set up (core resources, then each
  * device); policy_compile() is the one place that turns the list into BPF,
  * and policy_install() loads it as the tender's last act before the jump.
+ * System calls are named by number only: their names come from
+ * libseccomp's table, wherever one is printed.
+ *
+ * Functions that can fail return 0 or a negative errno value: -ENOMEM,
+ * -EINVAL for a rule that cannot be (a device of impossible geometry),
+ * -E2BIG for a program the kernel would refuse.
  */
 #ifndef SPT_POLICY_H
 #define SPT_POLICY_H
@@ -33,10 +39,9 @@ struct policy_arg {
 /* One allowed system call; every argument condition must hold. */
 struct policy_rule {
     int nr;
-    const char *call; /* "write", ... */
     unsigned nargs;
     struct policy_arg arg[POLICY_MAX_ARGS];
-    const char *why; /* what the rule is for: "console", "block storage" */
+    const char *why; /* what the rule is for: "console", "storage" */
 };
 
 struct policy {
@@ -50,45 +55,53 @@ struct policy {
 void policy_init(struct policy *p);
 void policy_free(struct policy *p);
 
-/* Append a rule (copied). Returns -1 when out of memory. */
+/* Append a rule (copied). */
 int policy_add(struct policy *p, const struct policy_rule *rule);
 
 /* The rules every guest gets (spec section 5): console, clocks, yield,
  * TLS base, exit. */
 int policy_add_core(struct policy *p, int epollfd, int timerfd);
 
-/* Block and network device rules: one device, one fd. */
+/*
+ * Block and network device rules: one device, one fd. max_io is the
+ * device's largest multi-block request, from spt_block_dev_max_io()
+ * (solo5/spt_abi.h), or 0 for one block per call.
+ */
 int policy_add_block(struct policy *p, int fd, uint64_t capacity,
                      uint64_t block_size, uint64_t max_io, const char *name);
 int policy_add_net(struct policy *p, int fd, const char *name);
 
-/*
- * The largest multi-block request the policy admits (a power of two), and
- * what a device of that capacity gets: 0 when it is too small for any.
- */
+/* The largest multi-block request the tender offers (a power of two). */
 #define POLICY_BLOCK_MAX_IO (256 * 1024ULL)
-uint64_t policy_block_max_io(uint64_t capacity);
 
 /* BPF ready for the kernel. */
 struct policy_bpf {
     struct sock_fprog prog;
 };
 
-/* Build BPF with libseccomp. On error writes one line into err. */
-int policy_compile(const struct policy *p, struct policy_bpf *out, char *err,
-                   size_t errlen);
+/* Build BPF with libseccomp. */
+int policy_compile(const struct policy *p, struct policy_bpf *out);
 void policy_bpf_free(struct policy_bpf *bpf);
 
 /*
  * Set no_new_privs and load the filter. Makes no allocation and calls no
  * library code that could: after it returns only the allowlist remains.
+ * Returns 0 (or the listener fd), or -1 with errno.
  */
 int policy_install(const struct policy_bpf *bpf);
-/* The same for a notify policy; returns the listener fd, or -1. */
+/* The same for a notify policy; returns the listener fd. */
 int policy_install_listener(const struct policy_bpf *bpf);
 
-/* Readable listing of the rules, and of the BPF's size. */
+/* The rules for humans, and as JSON for programs (print.c). */
 void policy_print(const struct policy *p, const struct policy_bpf *bpf,
                   FILE *out);
+int policy_print_json(const struct policy *p, const struct policy_bpf *bpf,
+                      FILE *out);
+
+/*
+ * --x-supervise (notify.c): receive the call a listener holds and describe
+ * it in line ("openat(0x.., ...) [nr 257]"). Returns 0 or -errno.
+ */
+int policy_notif_receive(int listener, char *line, size_t size);
 
 #endif /* SPT_POLICY_H */

@@ -75,6 +75,8 @@ $(SDK_ELFTOOL): $(ELFTOOL_OBJS) $(LOADER_LIB)
 $(SDK_MFT): $(SDK_ELFTOOL)
 	cp $< $@
 
+$(B)/host/guest-abi/%.o: HOST_INC := -Iloader -Iguest-abi/include
+
 # The start-up code sets the stack-protector canary: it runs unprotected.
 $(B)/guest/guest-abi/bindings/start.o: GUEST_EXTRA := -fno-stack-protector
 $(B)/guest/%.o: %.c $(SDK_DRIVER) guest-abi/bindings/bindings.h \

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errf.h"
 #include "internal.h"
 
 /*
@@ -18,25 +19,19 @@
 
 int loader_fail(struct loader_err *err, const char *name, const char *fmt, ...)
 {
-    size_t name_len = strlen(name);
+    size_t name_len = strlen(name), n;
     va_list ap;
-    int n;
 
     /* A long path loses its start, which says least about the file. */
     if (name_len > NAME_SHOWN_MAX)
-        n = snprintf(err->msg, sizeof err->msg,
-                     "...%s: ", name + name_len - (NAME_SHOWN_MAX - 3));
+        errf(err->msg, sizeof err->msg, "...%s: ",
+             name + name_len - (NAME_SHOWN_MAX - 3));
     else
-        n = snprintf(err->msg, sizeof err->msg, "%s: ", name);
-    if (n < 0 || (size_t)n >= sizeof err->msg)
-        n = 0;
+        errf(err->msg, sizeof err->msg, "%s: ", name);
+    n = strlen(err->msg);
     va_start(ap, fmt);
-    vsnprintf(err->msg + n, sizeof err->msg - n, fmt, ap);
+    verrf(err->msg + n, sizeof err->msg - n, fmt, ap);
     va_end(ap);
-    /* The message must stay one line whatever the file name holds. */
-    for (char *p = err->msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
     return -1;
 }
 

@@ -12,7 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -20,7 +20,32 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
-#include "tender.h"
+#include "device.h"
+#include "errf.h"
+#include "policy.h"
+#include "solo5/spt_abi.h"
+
+uint64_t block_max_io_offered(const struct spt_opts *opts)
+{
+    return opts->no_extensions ? 0 : POLICY_BLOCK_MAX_IO;
+}
+
+static int sector_size_apply(struct dev_opt *d, const char *value, char *err,
+                             size_t errlen)
+{
+    uint64_t v;
+
+    if (d->has_sector_size)
+        return errf(err, errlen, "%s:%s given twice", d->ops->modifier,
+                    d->name);
+    if (cmdline_parse_number(value, 32768, &v) == -1 || v < 512 ||
+        (v & (v - 1)))
+        return errf(err, errlen, "%s:%s: '%s' is not a power of two from "
+                    "512 to 32768", d->ops->modifier, d->name, value);
+    d->sector_size = (uint32_t)v;
+    d->has_sector_size = true;
+    return 0;
+}
 
 static int block_capacity(int fd, const struct stat *st, uint64_t *capacity)
 {
@@ -31,79 +56,99 @@ static int block_capacity(int fd, const struct stat *st, uint64_t *capacity)
     return ioctl(fd, BLKGETSIZE64, capacity);
 }
 
-static int block_refuse(struct device *d, char *err, size_t errlen,
-                        const char *why)
+static int __attribute__((format(printf, 4, 5)))
+block_refuse(struct device *d, char *err, size_t errlen, const char *fmt, ...)
 {
-    snprintf(err, errlen, "--block%s:%s=%s: %s", d->opt->readonly ? "-ro" : "",
-             d->opt->name, d->opt->value, why);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vdevopt_errf(d->opt, err, errlen, fmt, ap);
+    va_end(ap);
     if (d->fd >= 0)
         close(d->fd);
     d->fd = -1;
     return -1;
 }
 
-static int block_attach(struct device *d, char *err, size_t errlen)
+static int block_attach(struct device *d, const struct spt_opts *opts,
+                        char *err, size_t errlen)
 {
     uint64_t bs = d->opt->sector_size, capacity;
     bool ro = d->opt->readonly;
-    char why[160];
     struct stat st;
+    int flags;
 
     /* O_NONBLOCK until the type is known: a FIFO must not block us. */
     d->fd = open(d->opt->value,
                  (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (d->fd == -1) {
-        snprintf(why, sizeof why, "cannot open %s: %s",
-                 ro ? "read-only" : "read-write", strerror(errno));
-        return block_refuse(d, err, errlen, why);
-    }
-    if (fstat(d->fd, &st) == -1 ||
-        !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+    if (d->fd == -1)
+        return block_refuse(d, err, errlen, "cannot open %s: %s",
+                            ro ? "read-only" : "read-write", strerror(errno));
+    if (fstat(d->fd, &st) == -1)
+        return block_refuse(d, err, errlen, "cannot stat: %s",
+                            strerror(errno));
+    if (!(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
         return block_refuse(d, err, errlen,
                             "not a regular file or block device");
-    if (fcntl(d->fd, F_SETFL, fcntl(d->fd, F_GETFL) & ~O_NONBLOCK) == -1)
-        return block_refuse(d, err, errlen, "cannot set its flags");
+    flags = fcntl(d->fd, F_GETFL);
+    if (flags == -1 || fcntl(d->fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+        return block_refuse(d, err, errlen, "cannot set its flags: %s",
+                            strerror(errno));
     if (flock(d->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) == -1)
-        return block_refuse(d, err, errlen,
-                            errno == EWOULDBLOCK
-                                ? "in use: attached by another guest, or "
-                                  "by another device of this one (it holds "
-                                  "a lock on the file)"
-                                : "cannot lock the file");
+        return errno == EWOULDBLOCK
+                   ? block_refuse(d, err, errlen,
+                                  "in use: attached by another guest, or by "
+                                  "another device of this one (it holds a "
+                                  "lock on the file)")
+                   : block_refuse(d, err, errlen, "cannot lock the file: %s",
+                                  strerror(errno));
     if (block_capacity(d->fd, &st, &capacity) == -1)
-        return block_refuse(d, err, errlen, "cannot read its size");
-    if (capacity < bs) {
-        snprintf(why, sizeof why, "size %llu bytes is smaller than one "
-                 "block (%llu bytes)", (unsigned long long)capacity,
-                 (unsigned long long)bs);
-        return block_refuse(d, err, errlen, why);
-    }
-    if (capacity % bs != 0) {
-        snprintf(why, sizeof why, "size %llu bytes is not a multiple of the "
-                 "block size (%llu bytes)", (unsigned long long)capacity,
-                 (unsigned long long)bs);
-        return block_refuse(d, err, errlen, why);
-    }
+        return block_refuse(d, err, errlen, "cannot read its size: %s",
+                            strerror(errno));
+    if (capacity < bs)
+        return block_refuse(d, err, errlen, "size %llu bytes is smaller than "
+                            "one block (%llu bytes)",
+                            (unsigned long long)capacity,
+                            (unsigned long long)bs);
+    if (capacity % bs != 0)
+        return block_refuse(d, err, errlen, "size %llu bytes is not a "
+                            "multiple of the block size (%llu bytes)",
+                            (unsigned long long)capacity,
+                            (unsigned long long)bs);
     d->entry->u.block_basic.capacity = capacity;
     d->entry->u.block_basic.block_size = (uint16_t)bs;
+    d->u.block.max_io =
+        spt_block_dev_max_io(block_max_io_offered(opts), capacity, bs);
     return 0;
 }
 
 static int block_add_rules(const struct device *d, struct policy *p)
 {
-    uint64_t capacity = d->entry->u.block_basic.capacity;
-
-    return policy_add_block(p, d->fd, capacity,
+    return policy_add_block(p, d->fd, d->entry->u.block_basic.capacity,
                             d->entry->u.block_basic.block_size,
-                            d->max_io ? policy_block_max_io(capacity) : 0,
-                            d->opt->name);
+                            d->u.block.max_io, d->opt->name);
 }
 
 const struct device_ops block_ops = {
-    .kind = DEV_BLOCK,
-    .mft_type = MFT_DEV_BLOCK_BASIC,
-    .type_name = "BLOCK_BASIC",
+    .option = "--block",
+    .ro_option = "--block-ro",
     .value_hint = "PATH",
+    .modifier = "--block-sector-size",
+    .modifier_hint = "N",
+    .usage =
+        "  --block:NAME=PATH         attach the file or block device PATH as "
+        "the\n"
+        "                            block device NAME of the manifest\n"
+        "  --block-ro:NAME=PATH      attach PATH read-only: the guest's "
+        "writes\n"
+        "                            fail (an error result, nothing "
+        "written)\n"
+        "  --block-sector-size:NAME=N\n"
+        "                            block size of NAME: a power of two, 512 "
+        "to\n"
+        "                            32768 (default 512)\n",
+    .apply_modifier = sector_size_apply,
+    .mft_type = MFT_DEV_BLOCK_BASIC,
     .attach = block_attach,
     .add_rules = block_add_rules,
     .polled = false,

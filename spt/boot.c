@@ -9,11 +9,12 @@
  *
  * All of it ends far below 0x100000, where the program begins.
  */
-#include <stdio.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
 
+#include "errf.h"
 #include "solo5/spt_abi.h"
 #include "tender.h"
 
@@ -47,12 +48,15 @@ static int ext_write(const struct tender *t, uint64_t *at, char *err,
     if (t->opts.no_extensions)
         return 0;
     blk = ext_add(at, SPT_EXT_BLOCK_MAGIC, sizeof *blk);
-    blk->max_io_size = t->block_max_io;
+    blk->max_io_size = block_max_io_offered(&t->opts);
 
     /* The vDSO reads the clocks without a system call; its own fallback
-     * is clock_gettime, which the allowlist admits for both clocks. */
-    vdso_clock = vdso_symbol((const void *)getauxval(AT_SYSINFO_EHDR),
-                             "__vdso_clock_gettime");
+     * is clock_gettime, which the allowlist admits for both clocks. It
+     * stays mapped for the guest only where it was found. */
+    vdso_clock = t->vdso.n == 0 ? 0
+                                : vdso_symbol((const void *)getauxval(
+                                                  AT_SYSINFO_EHDR),
+                                              "__vdso_clock_gettime");
     if (vdso_clock) {
         struct spt_ext_clock *clk =
             ext_add(at, SPT_EXT_CLOCK_MAGIC, sizeof *clk);
@@ -62,10 +66,9 @@ static int ext_write(const struct tender *t, uint64_t *at, char *err,
 
     /* Seed for the guest's stack-protector canary. */
     rnd = ext_add(at, SPT_EXT_RANDOM_MAGIC, sizeof *rnd);
-    if (getrandom(rnd->bytes, sizeof rnd->bytes, 0) != sizeof rnd->bytes) {
-        snprintf(err, errlen, "getrandom: cannot seed the guest");
-        return -1;
-    }
+    if (getrandom(rnd->bytes, sizeof rnd->bytes, 0) != sizeof rnd->bytes)
+        return errf(err, errlen, "cannot seed the guest: getrandom: %s",
+                    strerror(errno));
     return 0;
 }
 
@@ -80,17 +83,11 @@ int boot_write(const struct tender *t, char *err, size_t errlen)
         return -1;
     mft = (uint8_t *)(uintptr_t)align8(at);
     cmdline = (char *)mft + t->mft_size;
-    if ((uint64_t)(uintptr_t)cmdline + SPT_CMDLINE_SIZE > SPT_LOW_MEM_END) {
-        snprintf(err, errlen, "boot data does not fit below 0x%lx",
-                 SPT_LOW_MEM_END);
-        return -1;
-    }
+    if ((uint64_t)(uintptr_t)cmdline + SPT_CMDLINE_SIZE > SPT_LOW_MEM_END)
+        return errf(err, errlen, "boot data does not fit below 0x%lx",
+                    SPT_LOW_MEM_END);
     memcpy(mft, t->mft, t->mft_size);
-    if (cmdline_guest(&t->opts, cmdline, SPT_CMDLINE_SIZE) == -1) {
-        snprintf(err, errlen, "the guest command line is longer than %d "
-                 "characters", SPT_CMDLINE_SIZE - 1);
-        return -1;
-    }
+    cmdline_guest(&t->opts, cmdline);
     bi->mem_size = t->opts.mem_size;
     bi->kernel_end = t->kernel_end;
     bi->cmdline = cmdline;

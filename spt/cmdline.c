@@ -2,7 +2,8 @@
  * cmdline.c: parsing the solo5-spt command line, first pass.
  *
  * Options come before KERNEL and "--" ends them. Every value is checked
- * here, so a malformed one is refused before any file is opened.
+ * here, so a malformed one is refused before any file is opened. Device
+ * options are whatever device_kinds[] says they are.
  */
 #include <errno.h>
 #include <limits.h>
@@ -10,10 +11,11 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "device.h"
 #include "errf.h"
 #include "solo5/spt_abi.h"
 
-const char cmdline_usage[] =
+static const char usage_head[] =
     "Usage: solo5-spt [OPTION]... [--] KERNEL [ARGS]...\n"
     "Run the Solo5 spt unikernel KERNEL as a sandboxed Linux process.\n"
     "\n"
@@ -22,27 +24,15 @@ const char cmdline_usage[] =
     "\n"
     "Options:\n"
     "  --mem=MB                  guest memory in MiB (default 512, at "
-    "least 2)\n"
-    "  --block:NAME=PATH         attach the file or block device PATH as "
-    "the\n"
-    "                            block device NAME of the manifest\n"
-    "  --block-ro:NAME=PATH      attach PATH read-only: the guest's writes\n"
-    "                            fail (an error result, nothing written)\n"
-    "  --block-sector-size:NAME=N\n"
-    "                            block size of NAME: a power of two, 512 to\n"
-    "                            32768 (default 512)\n"
-    "  --net:NAME=IFACE          attach the existing, up tap interface IFACE "
-    "as\n"
-    "                            the network device NAME of the manifest\n"
-    "  --net:NAME=@FD            use the open tap descriptor FD instead\n"
-    "  --net-mac:NAME=MAC        guest MAC address of NAME, as "
-    "xx:xx:xx:xx:xx:xx\n"
-    "                            (default: random, locally administered)\n"
+    "least 2)\n";
+
+static const char usage_tail[] =
     "  --x-exec-heap             make memory outside the program's code\n"
     "                            executable (for guests that generate code)\n"
-    "  --x-print-policy          do everything up to starting the guest, "
+    "  --x-print-policy[=json]   do everything up to starting the guest, "
     "then\n"
-    "                            print the seccomp allowlist and exit 0\n"
+    "                            print the seccomp allowlist (as JSON if\n"
+    "                            asked) and exit 0\n"
     "  --x-no-extensions         show the guest exactly what the Solo5 tender\n"
     "                            does: no extension records, one block per\n"
     "                            block I/O call (for compatibility testing)\n"
@@ -71,13 +61,50 @@ const char cmdline_usage[] =
     "  139    the guest was killed by SIGSEGV (bad memory access)\n"
     "  159    the guest was killed by SIGSYS (forbidden system call)\n";
 
-const char *cmdline_kind_option(enum dev_kind kind)
+const char *cmdline_usage(void)
 {
-    return kind == DEV_BLOCK ? "--block" : "--net";
+    static char text[4096];
+    size_t len = 0;
+
+    if (text[0] != '\0')
+        return text;
+    len += (size_t)snprintf(text, sizeof text, "%s", usage_head);
+    for (const struct device_ops *const *k = device_kinds; *k; k++)
+        if (len < sizeof text)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s",
+                                    (*k)->usage);
+    if (len < sizeof text)
+        snprintf(text + len, sizeof text - len, "%s", usage_tail);
+    return text;
 }
 
-/* A decimal number without sign, spaces or leading garbage. */
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+const char *devopt_option(const struct dev_opt *d)
+{
+    return d->readonly ? d->ops->ro_option : d->ops->option;
+}
+
+int vdevopt_errf(const struct dev_opt *d, char *err, size_t errlen,
+                 const char *fmt, va_list ap)
+{
+    size_t n;
+
+    errf(err, errlen, "%s:%s=%s: ", devopt_option(d), d->name, d->value);
+    n = strlen(err);
+    return verrf(err + n, errlen - n, fmt, ap);
+}
+
+int devopt_errf(const struct dev_opt *d, char *err, size_t errlen,
+                const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vdevopt_errf(d, err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int cmdline_parse_number(const char *s, uint64_t max, uint64_t *out)
 {
     uint64_t v = 0;
 
@@ -125,82 +152,75 @@ int cmdline_parse_mac(const char *s, uint8_t mac[6])
  * Split "NAME=VALUE" (what follows "--block:" and friends). The name must
  * fit a manifest entry; the value must not be empty.
  */
-static int split_name_value(const char *arg, const char *opt, char *name,
-                            const char **value, char *err, size_t errlen)
+static int split_name_value(const char *arg, const char *opt,
+                            const char *hint, char *name, const char **value,
+                            char *err, size_t errlen)
 {
     const char *eq = strchr(arg, '=');
     size_t len;
 
-    if (eq == NULL || eq[1] == '\0')
-        return errf(err, errlen, "%s:%s: expected %s:NAME=VALUE", opt, arg,
-                    opt);
+    if (eq == NULL)
+        return errf(err, errlen, "%s:%s: expected %s:NAME=%s", opt, arg, opt,
+                    hint);
     len = (size_t)(eq - arg);
     if (len == 0)
         return errf(err, errlen, "%s:%s: the device name is empty", opt, arg);
     if (len > MFT_NAME_MAX)
         return errf(err, errlen, "%s: device name of %zu characters, at "
                     "most %d allowed", opt, len, MFT_NAME_MAX);
+    if (eq[1] == '\0')
+        return errf(err, errlen, "%s:%s: %s is empty (expected %s:NAME=%s)",
+                    opt, arg, hint, opt, hint);
     memcpy(name, arg, len);
     name[len] = '\0';
     *value = eq + 1;
     return 0;
 }
 
-static struct dev_opt *dev_find(struct spt_opts *o, enum dev_kind kind,
-                                const char *name)
+static struct dev_opt *devopt_find(struct spt_opts *o,
+                                   const struct device_ops *ops,
+                                   const char *name)
 {
-    for (unsigned i = 0; i < o->ndev; i++)
-        if (o->dev[i].kind == kind && strcmp(o->dev[i].name, name) == 0)
-            return &o->dev[i];
+    for (unsigned i = 0; i < o->ndevopt; i++)
+        if (o->devopt[i].ops == ops && strcmp(o->devopt[i].name, name) == 0)
+            return &o->devopt[i];
     return NULL;
 }
 
-static int parse_net_fd(const char *value, int *fd, char *err, size_t errlen)
+static int add_device(struct spt_opts *o, const struct device_ops *ops,
+                      bool readonly, const char *arg, char *err,
+                      size_t errlen)
 {
-    uint64_t v;
-
-    if (parse_u64(value + 1, INT_MAX, &v) == -1)
-        return errf(err, errlen, "--net: '%s' is not @FD with FD a "
-                    "descriptor number", value);
-    if (v <= 2)
-        return errf(err, errlen, "--net: descriptor %llu is stdin, stdout "
-                    "or stderr, not a tap", (unsigned long long)v);
-    *fd = (int)v;
-    return 0;
-}
-
-static int add_device(struct spt_opts *o, enum dev_kind kind, bool readonly,
-                      const char *arg, char *err, size_t errlen)
-{
-    const char *opt = readonly ? "--block-ro" : cmdline_kind_option(kind);
-    struct dev_opt d = {.kind = kind, .fd = -1, .readonly = readonly,
+    struct dev_opt d = {.ops = ops, .fd = -1, .readonly = readonly,
                         .sector_size = SPT_DEFAULT_SECTOR};
+    const char *opt = devopt_option(&d);
 
-    if (split_name_value(arg, opt, d.name, &d.value, err, errlen) == -1)
+    if (split_name_value(arg, opt, ops->value_hint, d.name, &d.value, err,
+                         errlen) == -1)
         return -1;
-    if (dev_find(o, kind, d.name))
+    if (devopt_find(o, ops, d.name))
         return errf(err, errlen, "%s:%s given twice", opt, d.name);
-    if (o->ndev == SPT_MAX_DEVICES)
+    if (o->ndevopt == SPT_MAX_DEVICES)
         return errf(err, errlen, "more than %d devices", SPT_MAX_DEVICES);
-    if (kind == DEV_NET && d.value[0] == '@') {
-        if (parse_net_fd(d.value, &d.fd, err, errlen) == -1)
-            return -1;
-        for (unsigned i = 0; i < o->ndev; i++)
-            if (o->dev[i].fd == d.fd)
-                return errf(err, errlen, "--net: descriptor %d named twice",
-                            d.fd);
-    }
-    o->dev[o->ndev++] = d;
+    if (ops->check_value && ops->check_value(&d, err, errlen) == -1)
+        return -1;
+    for (unsigned i = 0; d.fd >= 0 && i < o->ndevopt; i++)
+        if (o->devopt[i].fd == d.fd)
+            return errf(err, errlen, "%s: descriptor %d named twice", opt,
+                        d.fd);
+    o->devopt[o->ndevopt++] = d;
     return 0;
 }
 
 /*
  * Modifiers may come before or after their device option, so they are
- * kept aside and applied once every option has been read.
+ * kept aside and applied once every option has been read. Each device
+ * takes one of its kind's modifier; more are refused when applied.
  */
+#define MAX_MODIFIERS (2 * SPT_MAX_DEVICES)
+
 struct modifier {
-    enum dev_kind kind;
-    const char *opt; /* "--block-sector-size", "--net-mac" */
+    const struct device_ops *ops; /* whose modifier */
     char name[MFT_NAME_SIZE];
     const char *value;
 };
@@ -208,45 +228,42 @@ struct modifier {
 static int modifier_apply(struct spt_opts *o, const struct modifier *m,
                           char *err, size_t errlen)
 {
-    struct dev_opt *d = dev_find(o, m->kind, m->name);
-    uint64_t v;
+    struct dev_opt *d = devopt_find(o, m->ops, m->name);
 
     if (d == NULL)
-        return errf(err, errlen, "%s:%s given without %s:%s", m->opt, m->name,
-                    cmdline_kind_option(m->kind), m->name);
-    if (m->kind == DEV_NET) {
-        if (d->has_mac)
-            return errf(err, errlen, "%s:%s given twice", m->opt, m->name);
-        if (cmdline_parse_mac(m->value, d->mac) == -1)
-            return errf(err, errlen, "%s:%s: '%s' is not a MAC address "
-                        "xx:xx:xx:xx:xx:xx", m->opt, m->name, m->value);
-        if (d->mac[0] & 1)
-            return errf(err, errlen, "%s:%s: %s is a multicast address",
-                        m->opt, m->name, m->value);
-        d->has_mac = true;
-        return 0;
-    }
-    if (d->has_sector_size)
-        return errf(err, errlen, "%s:%s given twice", m->opt, m->name);
-    if (parse_u64(m->value, 32768, &v) == -1 || v < 512 || (v & (v - 1)))
-        return errf(err, errlen, "%s:%s: '%s' is not a power of two from "
-                    "512 to 32768", m->opt, m->name, m->value);
-    d->sector_size = (uint32_t)v;
-    d->has_sector_size = true;
-    return 0;
+        return errf(err, errlen, "%s:%s given without %s:%s",
+                    m->ops->modifier, m->name, m->ops->option, m->name);
+    return m->ops->apply_modifier(d, m->value, err, errlen);
+}
+
+/* Decimal digits only: what a number of MiB looks like, if not its size. */
+static bool all_digits(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
 }
 
 static int parse_mem(const char *value, struct spt_opts *o, bool *seen,
                      char *err, size_t errlen)
 {
+    /* The guest's top must stay a valid user address: 2^47 bytes. */
+    const uint64_t max_mb = (1ULL << 47) >> 20;
     uint64_t mb;
 
     if (*seen)
         return errf(err, errlen, "--mem given twice");
     *seen = true;
-    /* The guest's top must stay a valid user address: 2^47 bytes. */
-    if (parse_u64(value, (1ULL << 47) >> 20, &mb) == -1)
-        return errf(err, errlen, "--mem=%s: expected a number of MiB", value);
+    if (cmdline_parse_number(value, max_mb, &mb) == -1)
+        return all_digits(value)
+                   ? errf(err, errlen, "--mem=%s: too large: at most %llu "
+                          "MiB (--mem counts MiB, not bytes)", value,
+                          (unsigned long long)max_mb)
+                   : errf(err, errlen, "--mem=%s: expected a number of MiB",
+                          value);
     if (mb < SPT_MIN_MEM_MB)
         return errf(err, errlen, "--mem=%s: at least %d MiB are needed",
                     value, SPT_MIN_MEM_MB);
@@ -254,32 +271,86 @@ static int parse_mem(const char *value, struct spt_opts *o, bool *seen,
     return 0;
 }
 
-static bool starts(const char *s, const char *prefix, const char **rest)
+/* Does s start with "OPTION:"? Then *rest is what follows the colon. */
+static bool starts(const char *s, const char *option, const char **rest)
 {
-    size_t n = strlen(prefix);
+    size_t n;
 
-    if (strncmp(s, prefix, n) != 0)
+    if (option == NULL)
         return false;
-    *rest = s + n;
+    n = strlen(option);
+    if (strncmp(s, option, n) != 0 || s[n] != ':')
+        return false;
+    *rest = s + n + 1;
     return true;
+}
+
+/*
+ * A device option: 1, with a modifier stored in *m (else m->ops is NULL);
+ * not a device option: 0; a bad one: -1.
+ */
+static int parse_device_option(const char *a, struct spt_opts *o,
+                               struct modifier *m, char *err, size_t errlen)
+{
+    const char *rest;
+    int rc;
+
+    m->ops = NULL;
+    for (const struct device_ops *const *k = device_kinds; *k; k++) {
+        const struct device_ops *ops = *k;
+
+        if (starts(a, ops->option, &rest))
+            rc = add_device(o, ops, false, rest, err, errlen);
+        else if (starts(a, ops->ro_option, &rest))
+            rc = add_device(o, ops, true, rest, err, errlen);
+        else if (starts(a, ops->modifier, &rest))
+            rc = split_name_value(rest, ops->modifier, ops->modifier_hint,
+                                  m->name, &m->value, err, errlen);
+        else
+            continue;
+        if (rc == 0 && starts(a, ops->modifier, &rest))
+            m->ops = ops;
+        return rc == 0 ? 1 : -1;
+    }
+    return 0;
+}
+
+static int parse_print_policy(const char *a, struct spt_opts *o, char *err,
+                              size_t errlen)
+{
+    if (strcmp(a, "--x-print-policy") == 0 ||
+        strcmp(a, "--x-print-policy=text") == 0)
+        o->print_policy = PRINT_POLICY_TEXT;
+    else if (strcmp(a, "--x-print-policy=json") == 0)
+        o->print_policy = PRINT_POLICY_JSON;
+    else
+        return errf(err, errlen, "%s: expected --x-print-policy, "
+                    "--x-print-policy=text or --x-print-policy=json", a);
+    return 0;
 }
 
 static int parse_option(const char *a, struct spt_opts *o,
                         struct modifier *mods, unsigned *nmods, bool *mem_seen,
                         char *err, size_t errlen)
 {
+    struct modifier m;
     const char *rest;
-    struct modifier *m;
+    int rc;
 
-    if (starts(a, "--mem=", &rest))
-        return parse_mem(rest, o, mem_seen, err, errlen);
-    if (starts(a, "--block:", &rest))
-        return add_device(o, DEV_BLOCK, false, rest, err, errlen);
-    if (starts(a, "--block-ro:", &rest))
-        return add_device(o, DEV_BLOCK, true, rest, err, errlen);
-    if (starts(a, "--net:", &rest))
-        return add_device(o, DEV_NET, false, rest, err, errlen);
-    if (starts(a, "--x-user=", &rest)) {
+    if (strncmp(a, "--mem=", 6) == 0)
+        return parse_mem(a + 6, o, mem_seen, err, errlen);
+    rc = parse_device_option(a, o, &m, err, errlen);
+    if (rc == -1)
+        return -1;
+    if (rc == 1 && m.ops != NULL) {
+        if (*nmods == MAX_MODIFIERS)
+            return errf(err, errlen, "too many device options");
+        mods[(*nmods)++] = m;
+    }
+    if (rc == 1)
+        return 0;
+    if (strncmp(a, "--x-user=", 9) == 0) {
+        rest = a + 9;
         if (o->user)
             return errf(err, errlen, "--x-user given twice");
         if (*rest == '\0')
@@ -288,49 +359,38 @@ static int parse_option(const char *a, struct spt_opts *o,
         o->user = rest;
         return 0;
     }
-    if (strcmp(a, "--x-dumpcore") == 0) {
+    if (strncmp(a, "--x-print-policy", 16) == 0)
+        return parse_print_policy(a, o, err, errlen);
+
+    if (strcmp(a, "--x-dumpcore") == 0)
         o->dumpcore = true;
-        return 0;
-    }
-    if (strcmp(a, "--x-hugepages") == 0) {
+    else if (strcmp(a, "--x-hugepages") == 0)
         o->hugepages = true;
-        return 0;
-    }
-    if (strcmp(a, "--x-supervise") == 0) {
+    else if (strcmp(a, "--x-supervise") == 0)
         o->supervise = true;
-        return 0;
-    }
-    if (strcmp(a, "--x-exec-heap") == 0) {
+    else if (strcmp(a, "--x-exec-heap") == 0)
         o->exec_heap = true;
-        return 0;
-    }
-    if (strcmp(a, "--x-print-policy") == 0) {
-        o->print_policy = true;
-        return 0;
-    }
-    if (strcmp(a, "--x-no-extensions") == 0) {
+    else if (strcmp(a, "--x-no-extensions") == 0)
         o->no_extensions = true;
-        return 0;
-    }
-    m = &mods[*nmods];
-    if (starts(a, "--block-sector-size:", &rest)) {
-        *m = (struct modifier){.kind = DEV_BLOCK,
-                               .opt = "--block-sector-size"};
-    } else if (starts(a, "--net-mac:", &rest)) {
-        *m = (struct modifier){.kind = DEV_NET, .opt = "--net-mac"};
-    } else {
+    else
         return errf(err, errlen, "unknown option '%s' (see --help)", a);
-    }
-    if (split_name_value(rest, m->opt, m->name, &m->value, err, errlen) == -1)
-        return -1;
-    (*nmods)++;
     return 0;
+}
+
+/* Length of the guest's words joined by single spaces, saturating. */
+static size_t guest_cmdline_len(const struct spt_opts *o)
+{
+    size_t len = 0;
+
+    for (int i = 0; i < o->guest_argc && len < SPT_CMDLINE_SIZE; i++)
+        len += (i > 0) + strnlen(o->guest_argv[i], SPT_CMDLINE_SIZE);
+    return len;
 }
 
 int cmdline_parse(int argc, char **argv, struct spt_opts *o, char *err,
                   size_t errlen)
 {
-    struct modifier mods[2 * SPT_MAX_DEVICES];
+    struct modifier mods[MAX_MODIFIERS];
     unsigned nmods = 0;
     bool mem_seen = false;
     int i;
@@ -354,8 +414,9 @@ int cmdline_parse(int argc, char **argv, struct spt_opts *o, char *err,
             o->version = true;
             return 0;
         }
-        if (nmods == sizeof mods / sizeof mods[0])
-            return errf(err, errlen, "too many device options");
+        if (strcmp(a, "--mem") == 0 || strcmp(a, "--x-user") == 0)
+            return errf(err, errlen, "%s: the value goes after '=': %s=%s",
+                        a, a, i + 1 < argc ? argv[i + 1] : "VALUE");
         if (parse_option(a, o, mods, &nmods, &mem_seen, err, errlen) == -1)
             return -1;
     }
@@ -369,30 +430,23 @@ int cmdline_parse(int argc, char **argv, struct spt_opts *o, char *err,
     for (unsigned k = 0; k < nmods; k++)
         if (modifier_apply(o, &mods[k], err, errlen) == -1)
             return -1;
-    if (cmdline_guest(o, NULL, 0) == -1)
+    if (guest_cmdline_len(o) > SPT_CMDLINE_SIZE - 1)
         return errf(err, errlen, "the guest command line is longer than %d "
                     "characters", SPT_CMDLINE_SIZE - 1);
     return 0;
 }
 
-int cmdline_guest(const struct spt_opts *o, char *buf, size_t size)
+void cmdline_guest(const struct spt_opts *o, char *buf)
 {
     size_t len = 0;
 
     for (int i = 0; i < o->guest_argc; i++) {
-        size_t n = strlen(o->guest_argv[i]), sep = i > 0;
+        size_t n = strlen(o->guest_argv[i]);
 
-        if (len + sep + n > SPT_CMDLINE_SIZE - 1)
-            return -1;
-        if (buf && len + sep + n >= size)
-            return -1; /* the caller's buffer is too small */
-        if (buf && sep)
-            buf[len] = ' ';
-        if (buf)
-            memcpy(buf + len + sep, o->guest_argv[i], n);
-        len += sep + n;
+        if (i > 0)
+            buf[len++] = ' ';
+        memcpy(buf + len, o->guest_argv[i], n);
+        len += n;
     }
-    if (buf && size > 0)
-        buf[len] = '\0';
-    return 0;
+    buf[len] = '\0';
 }

@@ -10,55 +10,61 @@
 #include "errf.h"
 #include "tender.h"
 
-static const struct device_ops *const kinds[] = {&block_ops, &net_ops};
+extern const struct device_ops block_ops, net_ops;
 
-static const struct device_ops *ops_of_kind(enum dev_kind kind)
+/* The device kinds: adding one is a file of its own and a line here. */
+const struct device_ops *const device_kinds[] = {
+    &block_ops,
+    &net_ops,
+    NULL,
+};
+
+static const struct device_ops *kind_of_type(uint32_t type)
 {
-    return kind == DEV_BLOCK ? &block_ops : &net_ops;
+    for (const struct device_ops *const *k = device_kinds; *k; k++)
+        if ((*k)->mft_type == type)
+            return *k;
+    return NULL;
 }
 
-static const struct device_ops *ops_of_type(uint32_t type)
+/* The option names an entry of another kind, or none at all. */
+static int bind_refuse(const struct tender *t, const struct dev_opt *opt,
+                       char *err, size_t errlen)
 {
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (kinds[i]->mft_type == type)
-            return kinds[i];
-    return NULL;
+    const char *option = opt->ops->option;
+    const char *want = mft_type_name(opt->ops->mft_type);
+
+    for (const struct device_ops *const *k = device_kinds; *k; k++)
+        if (*k != opt->ops && mft_find(t->mft, opt->name, (*k)->mft_type))
+            return errf(err, errlen, "%s:%s: '%s' is a %s device in %s's "
+                        "manifest, not %s", option, opt->name, opt->name,
+                        mft_type_name((*k)->mft_type), t->opts.kernel, want);
+    return errf(err, errlen, "%s:%s: %s's manifest declares no %s device "
+                "named '%s'", option, opt->name, t->opts.kernel, want,
+                opt->name);
 }
 
 static int bind_one(struct tender *t, const struct dev_opt *opt, char *err,
                     size_t errlen)
 {
-    const struct device_ops *ops = ops_of_kind(opt->kind);
-    const char *option = cmdline_kind_option(opt->kind);
-    struct mft_entry *e = mft_find(t->mft, opt->name, ops->mft_type);
+    struct mft_entry *e = mft_find(t->mft, opt->name, opt->ops->mft_type);
     struct device *d;
 
-    if (e == NULL) {
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            if (kinds[i] != ops && mft_find(t->mft, opt->name,
-                                            kinds[i]->mft_type))
-                return errf(err, errlen, "%s:%s: '%s' is a %s device in "
-                            "%s's manifest, not %s", option, opt->name,
-                            opt->name, kinds[i]->type_name, t->opts.kernel,
-                            ops->type_name);
-        return errf(err, errlen, "%s:%s: %s's manifest declares no %s "
-                    "device named '%s'", option, opt->name, t->opts.kernel,
-                    ops->type_name, opt->name);
-    }
-    d = &t->dev[t->ndev++];
-    d->ops = ops;
-    d->opt = opt;
-    d->entry = e;
-    d->index = (unsigned)(e - t->mft->e);
-    d->fd = -1;
-    d->max_io = t->block_max_io;
+    if (e == NULL)
+        return bind_refuse(t, opt, err, errlen);
+    d = &t->devices[t->ndevices++];
+    *d = (struct device){.ops = opt->ops,
+                         .opt = opt,
+                         .entry = e,
+                         .index = (unsigned)(e - t->mft->e),
+                         .fd = -1};
     return 0;
 }
 
 static bool entry_bound(const struct tender *t, const struct mft_entry *e)
 {
-    for (unsigned i = 0; i < t->ndev; i++)
-        if (t->dev[i].entry == e)
+    for (unsigned i = 0; i < t->ndevices; i++)
+        if (t->devices[i].entry == e)
             return true;
     return false;
 }
@@ -66,6 +72,32 @@ static bool entry_bound(const struct tender *t, const struct mft_entry *e)
 static bool entry_missing(const struct tender *t, const struct mft_entry *e)
 {
     return e->type < MFT_RESERVED_FIRST && !entry_bound(t, e);
+}
+
+/*
+ * A guest word that looks like an option attaching entry e: the operator
+ * probably wrote it after KERNEL, where it is the guest's, not ours.
+ */
+static const char *misplaced_option(const struct tender *t,
+                                    const struct mft_entry *e)
+{
+    const struct device_ops *ops = kind_of_type(e->type);
+    size_t name_len = strlen(e->name);
+
+    for (int i = 0; ops && i < t->opts.guest_argc; i++) {
+        const char *w = t->opts.guest_argv[i];
+        const char *opts[] = {ops->option, ops->ro_option};
+
+        for (size_t j = 0; j < 2; j++) {
+            size_t n = opts[j] ? strlen(opts[j]) : 0;
+
+            if (n && strncmp(w, opts[j], n) == 0 && w[n] == ':' &&
+                strncmp(w + n + 1, e->name, name_len) == 0 &&
+                w[n + 1 + name_len] == '=')
+                return w;
+        }
+    }
+    return NULL;
 }
 
 /* One line naming every declared device that no option attaches. */
@@ -78,34 +110,44 @@ static int missing_report(const struct tender *t, char *err, size_t errlen)
         missing += entry_missing(t, &t->mft->e[i]);
     if (missing == 0)
         return 0;
-    len = (size_t)snprintf(err, errlen, "%s's manifest declares devices "
-                           "that are not attached:", t->opts.kernel);
-    for (unsigned i = 1; i < t->mft->entries && len < errlen; i++) {
+    errf(err, errlen, "%s's manifest declares devices that are not "
+         "attached:", t->opts.kernel);
+    for (unsigned i = 1; i < t->mft->entries; i++) {
         const struct mft_entry *e = &t->mft->e[i];
-        const struct device_ops *ops = ops_of_type(e->type);
+        const struct device_ops *ops = kind_of_type(e->type);
 
-        if (entry_missing(t, e))
-            len += (size_t)snprintf(err + len, errlen - len, " %s:%s=%s",
-                                    cmdline_kind_option(ops->kind), e->name,
-                                    ops->value_hint);
+        len = strlen(err);
+        if (entry_missing(t, e) && ops)
+            errf(err + len, errlen - len, " %s:%s=%s", ops->option, e->name,
+                 ops->value_hint);
+    }
+    for (unsigned i = 1; i < t->mft->entries; i++) {
+        const struct mft_entry *e = &t->mft->e[i];
+        const char *word = entry_missing(t, e) ? misplaced_option(t, e) : NULL;
+
+        len = strlen(err);
+        if (word)
+            return errf(err + len, errlen - len, " ('%s' comes after KERNEL, "
+                        "so it is one of the guest's words: options go "
+                        "before KERNEL)", word);
     }
     return -1;
 }
 
 int devices_bind(struct tender *t, char *err, size_t errlen)
 {
-    for (unsigned i = 0; i < t->opts.ndev; i++)
-        if (bind_one(t, &t->opts.dev[i], err, errlen) == -1)
+    for (unsigned i = 0; i < t->opts.ndevopt; i++)
+        if (bind_one(t, &t->opts.devopt[i], err, errlen) == -1)
             return -1;
     return missing_report(t, err, errlen);
 }
 
 int devices_attach(struct tender *t, char *err, size_t errlen)
 {
-    for (unsigned i = 0; i < t->ndev; i++) {
-        struct device *d = &t->dev[i];
+    for (unsigned i = 0; i < t->ndevices; i++) {
+        struct device *d = &t->devices[i];
 
-        if (d->ops->attach(d, err, errlen) == -1)
+        if (d->ops->attach(d, &t->opts, err, errlen) == -1)
             return -1;
         d->entry->b.hostfd = d->fd;
         d->entry->attached = true;
@@ -115,8 +157,11 @@ int devices_attach(struct tender *t, char *err, size_t errlen)
 
 int devices_add_rules(const struct tender *t, struct policy *p)
 {
-    for (unsigned i = 0; i < t->ndev; i++)
-        if (t->dev[i].ops->add_rules(&t->dev[i], p) == -1)
-            return -1;
+    for (unsigned i = 0; i < t->ndevices; i++) {
+        int rc = t->devices[i].ops->add_rules(&t->devices[i], p);
+
+        if (rc < 0)
+            return rc;
+    }
     return 0;
 }

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "errf.h"
 #include "tender.h"
 
 void fds_make_safe(void)
@@ -56,14 +55,14 @@ int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen)
     int keep[SPT_MAX_DEVICES];
     unsigned n = 0, next = 3;
 
-    for (unsigned i = 0; i < opts->ndev; i++) {
-        const struct dev_opt *d = &opts->dev[i];
+    for (unsigned i = 0; i < opts->ndevopt; i++) {
+        const struct dev_opt *d = &opts->devopt[i];
 
         if (d->fd < 0)
             continue;
         if (fcntl(d->fd, F_GETFD) == -1)
-            return errf(err, errlen, "--net:%s=%s: %s is not an open "
-                        "descriptor", d->name, d->value, d->value);
+            return devopt_errf(d, err, errlen, "%s is not an open descriptor",
+                               d->value);
         keep[n++] = d->fd;
     }
     qsort(keep, n, sizeof keep[0], cmp_int);

@@ -17,12 +17,19 @@
 #include <sys/timerfd.h>
 
 #include "errf.h"
+#include "policy.h"
 #include "solo5/spt_abi.h"
 #include "tender.h"
 
 #ifndef SPT_VERSION
 #define SPT_VERSION "unknown"
 #endif
+
+void die_with(const char *msg)
+{
+    fprintf(stderr, "solo5-spt: %s\n", msg);
+    exit(1);
+}
 
 void die(const char *fmt, ...)
 {
@@ -32,8 +39,7 @@ void die(const char *fmt, ...)
     va_start(ap, fmt);
     verrf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "solo5-spt: %s\n", msg);
-    exit(1);
+    die_with(msg);
 }
 
 static void guest_open(struct tender *t)
@@ -55,7 +61,7 @@ static void guest_open(struct tender *t)
         solo5_manifest_read(&t->src, &t->img, t->mft, &t->mft_size, &lerr) ||
         elf_check_segments(&t->src, &t->img, t->opts.mem_size,
                            &t->kernel_end, &lerr))
-        die("%s", lerr.msg);
+        die_with(lerr.msg);
 }
 
 static void guest_load(struct tender *t)
@@ -71,9 +77,9 @@ static void guest_load(struct tender *t)
 
     if (guest_mem_map(t->opts.mem_size, t->opts.exec_heap, t->opts.hugepages,
                       err, sizeof err))
-        die("%s", err);
+        die_with(err);
     if (elf_load_segments(&t->src, &t->img, &mem, &t->kernel_end, &lerr))
-        die("%s", lerr.msg);
+        die_with(lerr.msg);
 }
 
 /* The epoll set and the timerfd the guest yields on (spec section 4). */
@@ -90,56 +96,70 @@ static void host_resources(struct tender *t)
     ev.data.u64 = SPT_TIMERFD_EVENT;
     if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, t->timerfd, &ev) == -1)
         die("epoll_ctl(timerfd): %s", strerror(errno));
-    for (unsigned i = 0; i < t->ndev; i++) {
-        if (!t->dev[i].ops->polled)
+    for (unsigned i = 0; i < t->ndevices; i++) {
+        const struct device *d = &t->devices[i];
+        char err[SPT_ERR_SIZE];
+
+        if (!d->ops->polled)
             continue;
-        ev.data.u64 = t->dev[i].index;
-        if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, t->dev[i].fd, &ev) == -1)
-            die("--net:%s: cannot poll the device: %s", t->dev[i].opt->name,
-                strerror(errno));
+        ev.data.u64 = d->index;
+        if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, d->fd, &ev) == -1) {
+            devopt_errf(d->opt, err, sizeof err,
+                        "cannot poll the device: %s", strerror(errno));
+            die_with(err);
+        }
     }
 }
 
 static void policy_build(struct tender *t)
 {
-    char err[SPT_ERR_SIZE] = "";
+    int rc;
 
     policy_init(&t->policy);
     t->policy.notify = t->opts.supervise;
-    if (policy_add_core(&t->policy, t->epollfd, t->timerfd) ||
-        devices_add_rules(t, &t->policy))
-        die("out of memory building the seccomp policy");
-    if (policy_compile(&t->policy, &t->bpf, err, sizeof err))
-        die("%s", err);
+    rc = policy_add_core(&t->policy, t->epollfd, t->timerfd);
+    if (rc == 0)
+        rc = devices_add_rules(t, &t->policy);
+    if (rc != 0)
+        die("cannot build the seccomp policy: %s", strerror(-rc));
+    rc = policy_compile(&t->policy, &t->bpf);
+    if (rc == -E2BIG)
+        die("the seccomp filter does not fit in %d BPF instructions",
+            BPF_MAXINSNS);
+    if (rc != 0)
+        die("cannot compile the seccomp filter: %s", strerror(-rc));
+}
+
+static int policy_show(const struct tender *t)
+{
+    if (t->opts.print_policy == PRINT_POLICY_JSON) {
+        if (policy_print_json(&t->policy, &t->bpf, stdout) != 0)
+            return 1;
+    } else {
+        policy_print(&t->policy, &t->bpf, stdout);
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /*
- * The last acts: the process made safe (signals, no core, no privileges),
- * nothing the tender opened for itself left open, nothing of the host
- * left to read; then the allowlist, and no library code after it.
+ * The last acts: the launch region made ready, the process made safe
+ * (signals, no core, no privileges), nothing the tender opened for itself
+ * left open; then the launch code unmaps the tender, installs the
+ * allowlist and jumps.
  */
-static void __attribute__((noreturn)) guest_start(struct tender *t, int argc,
-                                                  char **argv)
+static void __attribute__((noreturn)) guest_start(struct tender *t)
 {
-    uint64_t entry = t->img.entry, sp = t->opts.mem_size - 8;
     char err[SPT_ERR_SIZE];
-    int rc;
+    struct launch l;
 
-    if (signals_setup(t->opts.dumpcore, err, sizeof err) == -1 ||
+    if (launch_prepare(t, &l, err, sizeof err) == -1 ||
+        signals_setup(&l, t->opts.dumpcore, err, sizeof err) == -1 ||
         privileges_drop(&t->user, err, sizeof err) == -1)
-        die("%s", err);
+        die_with(err);
     close(t->kernel_fd);
-    elf_image_free(&t->img);
-    policy_free(&t->policy);
-    free(t->mft);
     if (t->opts.supervise)
         supervise_fork(t); /* the parent never returns */
-    host_data_wipe(argc, argv, &t->opts);
-    rc = t->opts.supervise ? policy_install_listener(&t->bpf)
-                           : policy_install(&t->bpf);
-    if (rc < 0)
-        die("cannot install the seccomp filter: %s", strerror(errno));
-    spt_launch(sp, entry, SPT_BOOT_INFO_BASE);
+    launch_go(&l);
 }
 
 int main(int argc, char **argv)
@@ -149,9 +169,9 @@ int main(int argc, char **argv)
 
     fds_make_safe();
     if (cmdline_parse(argc, argv, &t.opts, err, sizeof err) == -1)
-        die("%s", err);
+        die_with(err);
     if (t.opts.help) {
-        fputs(cmdline_usage, stdout);
+        fputs(cmdline_usage(), stdout);
         return 0;
     }
     if (t.opts.version) {
@@ -160,26 +180,25 @@ int main(int argc, char **argv)
         return 0;
     }
     if (fds_close_inherited(&t.opts, err, sizeof err) == -1)
-        die("%s", err);
-    if (privileges_resolve(t.opts.user, &t.user, err, sizeof err) == -1)
-        die("%s", err);
-    t.block_max_io = t.opts.no_extensions ? 0 : POLICY_BLOCK_MAX_IO;
+        die_with(err);
+    if (privileges_resolve(t.opts.user, &t.user, err, sizeof err) == -1 ||
+        guest_mem_check(t.opts.mem_size, err, sizeof err) == -1)
+        die_with(err);
 
     guest_open(&t);
     if (devices_bind(&t, err, sizeof err) == -1)
-        die("%s", err);
+        die_with(err);
     guest_load(&t);
     if (devices_attach(&t, err, sizeof err) == -1)
-        die("%s", err);
+        die_with(err);
     host_resources(&t);
+    if (!t.opts.no_extensions)
+        (void)launch_find_vdso(&t.vdso); /* none: no vDSO clock */
     policy_build(&t);
     if (boot_write(&t, err, sizeof err) == -1)
-        die("%s", err);
+        die_with(err);
 
-    if (t.opts.print_policy) {
-        policy_print(&t.policy, &t.bpf, stdout);
-        return fflush(stdout) == 0 ? 0 : 1;
-    }
-    explicit_bzero(err, sizeof err); /* it held paths: not for the guest */
-    guest_start(&t, argc, argv);
+    if (t.opts.print_policy != PRINT_POLICY_NONE)
+        return policy_show(&t);
+    guest_start(&t);
 }

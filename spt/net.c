@@ -7,7 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
@@ -18,22 +19,59 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "tender.h"
+#include "device.h"
+#include "errf.h"
+#include "policy.h"
 
 #define NET_FD_MTU 1500 /* what an @FD reports, as Solo5 0.8-0.9 did */
 
-static int net_refuse(struct device *d, char *err, size_t errlen,
-                      const char *fmt, const char *arg)
+static int __attribute__((format(printf, 4, 5)))
+net_refuse(struct device *d, char *err, size_t errlen, const char *fmt, ...)
 {
-    int len = snprintf(err, errlen, "--net:%s=%s: ", d->opt->name,
-                       d->opt->value);
+    va_list ap;
 
-    if (len > 0 && (size_t)len < errlen)
-        snprintf(err + len, errlen - (size_t)len, fmt, arg);
+    va_start(ap, fmt);
+    vdevopt_errf(d->opt, err, errlen, fmt, ap);
+    va_end(ap);
     if (d->fd >= 0 && d->opt->fd < 0)
         close(d->fd); /* ours: closing also drops a tap we may have made */
     d->fd = -1;
     return -1;
+}
+
+/* --net:NAME=@FD: a descriptor number, not 0-2. fds.c checks it is open. */
+static int net_check_value(struct dev_opt *d, char *err, size_t errlen)
+{
+    uint64_t v;
+
+    if (d->value[0] != '@')
+        return 0;
+    if (cmdline_parse_number(d->value + 1, INT_MAX, &v) == -1)
+        return errf(err, errlen, "%s: '%s' is not @FD with FD a descriptor "
+                    "number", d->ops->option, d->value);
+    if (v <= 2)
+        return errf(err, errlen, "%s: descriptor %llu is stdin, stdout or "
+                    "stderr, not a tap", d->ops->option,
+                    (unsigned long long)v);
+    d->fd = (int)v;
+    return 0;
+}
+
+static int mac_apply(struct dev_opt *d, const char *value, char *err,
+                     size_t errlen)
+{
+    const char *opt = d->ops->modifier;
+
+    if (d->has_mac)
+        return errf(err, errlen, "%s:%s given twice", opt, d->name);
+    if (cmdline_parse_mac(value, d->mac) == -1)
+        return errf(err, errlen, "%s:%s: '%s' is not a MAC address "
+                    "xx:xx:xx:xx:xx:xx", opt, d->name, value);
+    if (d->mac[0] & 1)
+        return errf(err, errlen, "%s:%s: %s is a multicast address", opt,
+                    d->name, value);
+    d->has_mac = true;
+    return 0;
 }
 
 /* SIOCGIFFLAGS & co. go through any socket. */
@@ -127,11 +165,11 @@ static int tap_adopt(struct device *d, char *err, size_t errlen)
     struct ifreq ifr = {0};
     int flags;
 
-    d->fd = d->opt->fd;
+    d->fd = d->opt->fd; /* fds.c checked it is open */
     flags = fcntl(d->fd, F_GETFL);
     if (flags == -1)
-        return net_refuse(d, err, errlen, "%s is not an open descriptor",
-                          d->opt->value);
+        return net_refuse(d, err, errlen, "cannot read its flags: %s",
+                          strerror(errno));
     if (ioctl(d->fd, TUNGETIFF, &ifr) == -1)
         return net_refuse(d, err, errlen, "%s is not a tap descriptor",
                           d->opt->value);
@@ -167,11 +205,13 @@ static int net_mac(struct device *d, char *err, size_t errlen)
     return 0;
 }
 
-static int net_attach(struct device *d, char *err, size_t errlen)
+static int net_attach(struct device *d, const struct spt_opts *opts,
+                      char *err, size_t errlen)
 {
     int rc = d->opt->fd >= 0 ? tap_adopt(d, err, errlen)
                              : tap_open(d, err, errlen);
 
+    (void)opts;
     if (rc == -1)
         return -1;
     return net_mac(d, err, errlen);
@@ -183,10 +223,23 @@ static int net_add_rules(const struct device *d, struct policy *p)
 }
 
 const struct device_ops net_ops = {
-    .kind = DEV_NET,
-    .mft_type = MFT_DEV_NET_BASIC,
-    .type_name = "NET_BASIC",
+    .option = "--net",
     .value_hint = "IFACE",
+    .modifier = "--net-mac",
+    .modifier_hint = "MAC",
+    .usage =
+        "  --net:NAME=IFACE          attach the existing, up tap interface "
+        "IFACE as\n"
+        "                            the network device NAME of the "
+        "manifest\n"
+        "  --net:NAME=@FD            use the open tap descriptor FD instead\n"
+        "  --net-mac:NAME=MAC        guest MAC address of NAME, as "
+        "xx:xx:xx:xx:xx:xx\n"
+        "                            (default: random, locally "
+        "administered)\n",
+    .check_value = net_check_value,
+    .apply_modifier = mac_apply,
+    .mft_type = MFT_DEV_NET_BASIC,
     .attach = net_attach,
     .add_rules = net_add_rules,
     .polled = true,

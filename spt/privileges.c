@@ -17,25 +17,27 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "errf.h"
 #include "tender.h"
 
-/* "UID" or "UID:GID". */
+/* "UID" or "UID:GID", decimal numbers without sign or spaces. */
 static int user_numeric(const char *s, uid_t *uid, gid_t *gid)
 {
-    char *end;
-    unsigned long u, g;
+    char uid_text[16];
+    const char *colon = strchr(s, ':');
+    size_t len = colon ? (size_t)(colon - s) : strlen(s);
+    uint64_t u, g;
 
-    errno = 0;
-    u = strtoul(s, &end, 10);
-    if (end == s || errno || u > 0xfffffffeUL || (*end && *end != ':'))
+    if (len >= sizeof uid_text)
+        return -1;
+    memcpy(uid_text, s, len);
+    uid_text[len] = '\0';
+    /* (uid_t)-1 means "unchanged" to setresuid: not a user. */
+    if (cmdline_parse_number(uid_text, 0xfffffffeU, &u) == -1)
         return -1;
     g = u;
-    if (*end == ':') {
-        s = end + 1;
-        g = strtoul(s, &end, 10);
-        if (end == s || errno || g > 0xfffffffeUL || *end)
-            return -1;
-    }
+    if (colon && cmdline_parse_number(colon + 1, 0xfffffffeU, &g) == -1)
+        return -1;
     *uid = (uid_t)u;
     *gid = (gid_t)g;
     return 0;
@@ -87,19 +89,22 @@ static int caps_bound_drop(void)
     }
 }
 
-/* Our own three sets, emptied and read back. */
+/*
+ * Our own three sets, emptied and read back: -1 with errno when a call
+ * fails, 1 when capabilities are left in effective or permitted.
+ */
 static int caps_drop(void)
 {
     struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
 
     memset(data, 0, sizeof data);
-    if (syscall(SYS_capset, &hdr, data) == -1)
+    if (syscall(SYS_capset, &hdr, data) == -1 ||
+        syscall(SYS_capget, &hdr, data) == -1)
         return -1;
-    /* Read back: nothing may be left in effective or permitted. */
-    if (syscall(SYS_capget, &hdr, data) == -1 || data[0].effective ||
-        data[0].permitted || data[1].effective || data[1].permitted)
-        return -1;
+    if (data[0].effective || data[0].permitted || data[1].effective ||
+        data[1].permitted)
+        return 1;
     return 0;
 }
 
@@ -108,30 +113,32 @@ int privileges_resolve(const char *user, struct spt_user *out, char *err,
 {
     out->given = user != NULL;
     if (user && user_numeric(user, &out->uid, &out->gid) == -1 &&
-        user_lookup(user, &out->uid, &out->gid) == -1) {
-        snprintf(err, errlen, "--x-user=%s: no such user in /etc/passwd "
-                 "(give a name or UID[:GID])", user);
-        return -1;
-    }
+        user_lookup(user, &out->uid, &out->gid) == -1)
+        return errf(err, errlen, "--x-user=%s: no such user in /etc/passwd "
+                    "(give a name or UID[:GID])", user);
     return 0;
 }
 
 int privileges_drop(const struct spt_user *user, char *err, size_t errlen)
 {
+    int rc;
+
     if (caps_bound_drop() == -1)
         goto fail;
     if (user->given && (setgroups(0, NULL) == -1 && errno != EPERM))
         goto fail;
     if (user->given && (setresgid(user->gid, user->gid, user->gid) == -1 ||
-                        setresuid(user->uid, user->uid, user->uid) == -1)) {
-        snprintf(err, errlen, "--x-user: cannot switch to uid %u, gid %u: %s",
-                 (unsigned)user->uid, (unsigned)user->gid, strerror(errno));
-        return -1;
-    }
-    if (caps_drop() == -1)
+                        setresuid(user->uid, user->uid, user->uid) == -1))
+        return errf(err, errlen, "--x-user: cannot switch to uid %u, gid "
+                    "%u: %s", (unsigned)user->uid, (unsigned)user->gid,
+                    strerror(errno));
+    rc = caps_drop();
+    if (rc == 1)
+        return errf(err, errlen, "cannot drop privileges: capabilities are "
+                    "still there after dropping them");
+    if (rc == -1)
         goto fail;
     return 0;
 fail:
-    snprintf(err, errlen, "cannot drop privileges: %s", strerror(errno));
-    return -1;
+    return errf(err, errlen, "cannot drop privileges: %s", strerror(errno));
 }

@@ -3,60 +3,92 @@
  *
  * - SIGTERM, SIGINT, SIGHUP end the guest with status 128 + signal, even
  *   as PID 1 of a container (where default actions are ignored). The
- *   handler (launch.S) needs no C library and runs on its own stack.
+ *   handler lives in the launch region and needs no C library.
+ * - It runs on the signal stack with SS_AUTODISARM: wherever the guest
+ *   points its stack pointer (the signal stack included), the kernel puts
+ *   the frame at the top of that stack.
  * - SIGPIPE is ignored: console output is best effort, a closed reader
  *   must not kill the guest.
- * - No core dumps unless asked: a core would hold all of guest memory and
- *   the tender's too. Other signals get their default actions back.
- * - Every signal unblocked, whatever the parent had blocked.
+ * - Every other signal, 1 to 64, gets its default action back and all are
+ *   unblocked, whatever the parent had ignored or blocked. The C library
+ *   hides two real-time signals it keeps for itself, so this talks to the
+ *   kernel directly.
+ * - No core dumps unless asked: a core holds all of guest memory.
  */
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
 #include <errno.h>
-#include <sys/mman.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 
+#include "errf.h"
 #include "tender.h"
 
-#define ALT_STACK_SIZE (64 * 1024)
+#define NSIG_KERNEL 64
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31) /* Linux 4.7; glibc 2.36 does not name it */
+#endif
+#define SA_RESTORER_FLAG 0x04000000 /* x86_64 signals need a restorer */
 
-void spt_signal_exit(int sig);
+/* The kernel's struct sigaction on x86_64. */
+struct kernel_sigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
 
-int signals_setup(bool dumpcore, char *err, size_t errlen)
+static int set_action(int sig, uint64_t handler, uint64_t flags,
+                      uint64_t restorer, uint64_t mask)
 {
-    static const int ending[] = {SIGTERM, SIGINT, SIGHUP};
-    struct sigaction sa = {.sa_handler = spt_signal_exit,
-                           .sa_flags = SA_ONSTACK};
-    struct rlimit no_core = {0, 0};
-    stack_t alt = {.ss_size = ALT_STACK_SIZE};
-    sigset_t none;
+    struct kernel_sigaction sa = {handler, flags, restorer, mask};
 
-    /* The guest's stack may be anything when a signal comes. */
-    alt.ss_sp = mmap(NULL, ALT_STACK_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (alt.ss_sp == MAP_FAILED || sigaltstack(&alt, NULL) == -1)
+    return (int)syscall(SYS_rt_sigaction, sig, &sa, NULL, sizeof sa.mask);
+}
+
+static bool ends_guest(int sig)
+{
+    return sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
+}
+
+int signals_setup(const struct launch *l, bool dumpcore, char *err,
+                  size_t errlen)
+{
+    struct rlimit no_core = {0, 0};
+    stack_t alt = {.ss_sp = l->stack,
+                   .ss_size = l->stack_size,
+                   .ss_flags = (int)SS_AUTODISARM};
+    uint64_t none = 0;
+
+    if (sigaltstack(&alt, NULL) == -1)
         goto fail;
-    sigfillset(&sa.sa_mask);
-    /* Whatever the parent ignored gets its default action back. */
-    for (int sig = 1; sig < SIGRTMIN; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            (void)signal(sig, SIG_DFL);
-    for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
-        if (sigaction(ending[i], &sa, NULL) == -1)
+    for (int sig = 1; sig <= NSIG_KERNEL; sig++) {
+        int rc = 0;
+
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        if (ends_guest(sig))
+            rc = set_action(sig, launch_handler(l),
+                            SA_ONSTACK | SA_RESTORER_FLAG, launch_restorer(l),
+                            ~0ULL);
+        else
+            rc = set_action(sig,
+                            (uint64_t)(uintptr_t)(sig == SIGPIPE ? SIG_IGN
+                                                                 : SIG_DFL),
+                            SA_RESTORER_FLAG, launch_restorer(l), 0);
+        if (rc == -1)
             goto fail;
-    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-        goto fail;
+    }
     /* Both: a core_pattern that pipes to a program ignores the limit. */
     if (!dumpcore && (setrlimit(RLIMIT_CORE, &no_core) == -1 ||
                       prctl(PR_SET_DUMPABLE, 0) == -1))
         goto fail;
-    sigemptyset(&none);
-    if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none) ==
+        -1)
         goto fail;
     return 0;
 fail:
-    snprintf(err, errlen, "cannot set up signals: %s", strerror(errno));
-    return -1;
+    return errf(err, errlen, "cannot set up signals: %s", strerror(errno));
 }

@@ -3,17 +3,23 @@
  *
  * By default the tender stays one process (what urunc and fuzzers want)
  * and a forbidden call kills it with SIGSYS, unexplained. With the flag,
- * the tender forks just before installing the allowlist: the child
- * becomes the guest, and its filter's default action is "notify" instead
- * of "kill". The notification fd is held by the parent, a separate process
- * the guest cannot reach; the child's address space gains no thread and
- * no handler. On a notification the parent prints the call with its
+ * the tender clones itself just before the launch: the child becomes the
+ * guest, and its filter's default action is "notify" instead of "kill".
+ * The parent, a separate process the guest cannot reach, holds the
+ * notification fd; the child's address space gains no thread and no
+ * handler. On a notification the parent prints the call with its
  * arguments and kills the child with SIGSYS; it never lets a call run. It
  * then ends as the child did: status 159 for SIGSYS. If the parent dies
  * first, the child is killed (PR_SET_PDEATHSIG); a pending call then
  * fails, it does not run.
+ *
+ * The two share their descriptor table (CLONE_FILES) until the child has
+ * installed its filter: the listener the kernel gives the child appears in
+ * the parent too, and the parent then takes a private copy of the table.
+ * So the guest stays undumpable: nobody needs to reach into it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,9 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/seccomp.h>
-#include <seccomp.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -32,9 +35,8 @@
 #include <time.h>
 
 #include "solo5/spt_abi.h"
+#include "policy.h"
 #include "tender.h"
-
-#define HIGH_FD 900 /* out of the way of the listener's number */
 
 static volatile pid_t guest_pid;
 
@@ -43,68 +45,16 @@ static void forward(int sig)
     kill(guest_pid, sig);
 }
 
-/*
- * The listener will be the lowest free descriptor: find it, tell it. The
- * pipe moves high first, so that closing it frees nothing below.
- */
-static void child_prepare(int pipe_w, pid_t parent)
-{
-    int high = fcntl(pipe_w, F_DUPFD_CLOEXEC, HIGH_FD), probe;
-
-    if (high == -1) /* a descriptor limit below HIGH_FD: keep it low */
-        high = pipe_w;
-    else
-        close(pipe_w);
-    /* signals_setup cleared "dumpable" (so does a uid change), without
-     * which the parent, with no capabilities, could not fetch the
-     * listener. The README says what this leaves open. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-        prctl(PR_SET_DUMPABLE, 1) == -1 || getppid() != parent)
-        _exit(1);
-    probe = fcntl(0, F_DUPFD, 3);
-    if (probe == -1) /* no descriptor free for the listener either */
-        _exit(1);
-    close(probe);
-    if (high < probe) /* the pipe sits below: the listener takes its place */
-        probe = high;
-    if (write(high, &probe, sizeof probe) != sizeof probe)
-        _exit(1);
-    close(high);
-}
-
-static void report_call(const struct seccomp_notif *req)
-{
-    char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64,
-                                                  req->data.nr);
-    const __u64 *a = req->data.args;
-
-    fprintf(stderr, "solo5-spt: the guest made a forbidden system call: "
-            "%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) [nr %d]; "
-            "killing it with SIGSYS\n",
-            name ? name : "unknown", (unsigned long long)a[0],
-            (unsigned long long)a[1], (unsigned long long)a[2],
-            (unsigned long long)a[3], (unsigned long long)a[4],
-            (unsigned long long)a[5], req->data.nr);
-    free(name);
-}
-
 /* One notification: report it, then kill; the call is never answered. */
 static bool notification(int listener)
 {
-    struct seccomp_notif_sizes sizes;
-    struct seccomp_notif *req;
+    char call[256];
 
-    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == -1)
-        return false;
-    req = calloc(1, sizes.seccomp_notif > sizeof *req ? sizes.seccomp_notif
-                                                      : sizeof *req);
-    if (req == NULL)
-        return false;
-    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
-        report_call(req);
+    if (policy_notif_receive(listener, call, sizeof call) == 0)
+        fprintf(stderr, "solo5-spt: the guest made a forbidden system call: "
+                "%s; killing it with SIGSYS\n", call);
     /* SIGKILL, not SIGSYS: no core dump of the child; we end as SIGSYS. */
     kill(guest_pid, SIGKILL);
-    free(req);
     return true;
 }
 
@@ -146,23 +96,19 @@ static double now_s(void)
 }
 
 /*
- * The child installs its filter right after fork: give it ten seconds.
- * EBADF means not yet. ESRCH means the guest is exiting: it made no
- * forbidden call (one would have waited for us), so there is nothing to
- * fetch. Any other error will not go away. Returns the listener, or -1
- * with errno, ESRCH when the guest ended first.
+ * The child installs its filter right after the clone: give it ten
+ * seconds. Until then nothing in the shared table may change, so this only
+ * looks. Returns 0 once the listener is there, -1 with errno ESRCH when the
+ * guest ended first (it made no forbidden call: one would have waited for
+ * us), ETIMEDOUT if it never came.
  */
-static int listener_fetch(int pidfd, int target)
+static int listener_wait(int listener)
 {
     double deadline = now_s() + 10;
 
     for (;;) {
-        int fd = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
-
-        if (fd >= 0)
-            return fd;
-        if (errno != EBADF)
-            return -1;
+        if (fcntl(listener, F_GETFD) != -1)
+            return 0;
         if (guest_exited()) {
             errno = ESRCH;
             return -1;
@@ -188,27 +134,35 @@ static void __attribute__((noreturn)) setup_failed(const char *what)
     exit(1);
 }
 
-static void __attribute__((noreturn)) parent_run(int pipe_r, uint64_t mem_size)
+static void __attribute__((noreturn)) parent_run(int listener,
+                                                 uint64_t mem_size)
 {
     struct sigaction sa = {.sa_handler = forward};
-    int target = -1, pidfd, listener, wstatus;
+    int pidfd, wstatus;
     bool reported = false;
 
-    /* Guest memory and devices are the child's; we keep only stderr. */
-    munmap((void *)SPT_HOST_MEM_BASE, mem_size - SPT_HOST_MEM_BASE);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (read(pipe_r, &target, sizeof target) != sizeof target)
-        target = -1;
-    close(pipe_r);
+    if (listener_wait(listener) == -1) {
+        if (errno != ESRCH)
+            setup_failed(strerror(errno));
+        listener = -1; /* the guest ended first: mirror it */
+    }
+    /* Our own table from here on: the guest keeps the shared one. */
+    if (unshare(CLONE_FILES) == -1)
+        setup_failed(strerror(errno));
+    if (listener >= 0) {
+        close_from_to(3, (unsigned)listener - 1);
+        close_from_to((unsigned)listener + 1, ~0U);
+    } else {
+        close_from_to(3, ~0U);
+    }
+    /* Guest memory and devices are the child's; we keep only stderr. */
+    munmap((void *)SPT_HOST_MEM_BASE, mem_size - SPT_HOST_MEM_BASE);
     pidfd = (int)syscall(SYS_pidfd_open, guest_pid, 0);
     if (pidfd < 0)
-        setup_failed(strerror(errno));
-    if (target < 0) /* the child ended before telling: mirror it */
-        listener = -1;
-    else if ((listener = listener_fetch(pidfd, target)) < 0 && errno != ESRCH)
         setup_failed(strerror(errno));
     for (;;) {
         struct pollfd p[2] = {{pidfd, POLLIN, 0}, {listener, POLLIN, 0}};
@@ -225,24 +179,33 @@ static void __attribute__((noreturn)) parent_run(int pipe_r, uint64_t mem_size)
     mirror(wstatus, reported);
 }
 
+/* The lowest free descriptor: where the child's listener will land. */
+static int lowest_free_fd(void)
+{
+    int fd = fcntl(0, F_DUPFD, 0);
+
+    if (fd >= 0)
+        close(fd);
+    return fd;
+}
+
 void supervise_fork(const struct tender *t)
 {
-    int fds[2];
     pid_t parent = getpid(), child;
+    int listener = lowest_free_fd();
 
-    if (pipe2(fds, O_CLOEXEC) == -1)
-        die("--x-supervise: pipe: %s", strerror(errno));
-    child = fork();
+    if (listener == -1)
+        die("--x-supervise: no descriptor left for the listener: %s",
+            strerror(errno));
+    child = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL,
+                           0);
     if (child == -1)
-        die("--x-supervise: fork: %s", strerror(errno));
+        die("--x-supervise: clone: %s", strerror(errno));
     if (child == 0) {
-        close(fds[0]);
-        child_prepare(fds[1], parent);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+            _exit(1);
         return;
     }
     guest_pid = child;
-    close(fds[1]);
-    close_from_to(3, (unsigned)fds[0] - 1);
-    close_from_to((unsigned)fds[0] + 1, ~0U);
-    parent_run(fds[0], t->opts.mem_size);
+    parent_run(listener, t->opts.mem_size);
 }

@@ -9,44 +9,26 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
+#include "device.h"
 #include "loader.h"
+#include "launch.h"
 #include "policy.h"
 #include "solo5/mft_abi.h"
 
 #define SPT_ERR_SIZE 512
-
-struct device;
-
-/* What one kind of device does; one instance per kind (block.c, net.c). */
-struct device_ops {
-    enum dev_kind kind;
-    uint32_t mft_type;
-    const char *type_name; /* "BLOCK_BASIC" */
-    const char *value_hint; /* "PATH" */
-    /* Open the host side and fill the manifest entry. */
-    int (*attach)(struct device *dev, char *err, size_t errlen);
-    /* Add the device's rules to the allowlist. */
-    int (*add_rules)(const struct device *dev, struct policy *p);
-    /* Register the fd in the guest's epoll set (network devices). */
-    bool polled;
-};
-
-struct device {
-    const struct device_ops *ops;
-    const struct dev_opt *opt;
-    struct mft_entry *entry; /* in the tender's manifest copy */
-    unsigned index;          /* manifest index = the guest's handle */
-    int fd;
-    uint64_t max_io; /* block: largest multi-block request admitted, or 0 */
-};
-
-extern const struct device_ops block_ops, net_ops;
 
 /* --x-user, resolved before anything else is opened. */
 struct spt_user {
     bool given;
     uid_t uid;
     gid_t gid;
+};
+
+/* The kernel's mappings that stay for the vDSO clock (none: no clock). */
+#define LAUNCH_MAX_VDSO 4
+struct launch_vdso {
+    unsigned n;
+    struct launch_range range[LAUNCH_MAX_VDSO];
 };
 
 struct tender {
@@ -57,10 +39,10 @@ struct tender {
     struct mft *mft; /* MFT_MAX_SIZE bytes */
     size_t mft_size;
     uint64_t kernel_end;
-    uint64_t block_max_io; /* advertised to the guest; 0: one block only */
-    unsigned ndev;
-    struct device dev[SPT_MAX_DEVICES];
+    unsigned ndevices;
+    struct device devices[SPT_MAX_DEVICES];
     int epollfd, timerfd;
+    struct launch_vdso vdso;
     struct spt_user user;
     struct policy policy;
     struct policy_bpf bpf;
@@ -68,13 +50,17 @@ struct tender {
 
 /* Print "solo5-spt: <message>" on one line and exit 1. */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* The same for a message already made by errf(). */
+void die_with(const char *msg) __attribute__((noreturn));
 
 /* fds.c: descriptors 0-2 open before anything else; the rest closed. */
 void fds_make_safe(void);
 void close_from_to(unsigned first, unsigned last);
 int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen);
 
-/* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address. */
+/* guest_mem.c: [SPT_HOST_MEM_BASE, mem_size) at its fixed address, once
+ * guest_mem_check() found the size possible on this host. */
+int guest_mem_check(uint64_t mem_size, char *err, size_t errlen);
 int guest_mem_map(uint64_t mem_size, bool exec, bool hugepages, char *err,
                   size_t errlen);
 int guest_mem_protect(void *arg, uint64_t start, uint64_t end, int prot);
@@ -82,27 +68,38 @@ int guest_mem_protect(void *arg, uint64_t start, uint64_t end, int prot);
 /* device.c: options matched to manifest entries, then attached. */
 int devices_bind(struct tender *t, char *err, size_t errlen);
 int devices_attach(struct tender *t, char *err, size_t errlen);
+/* 0 or -errno. */
 int devices_add_rules(const struct tender *t, struct policy *p);
 
+/* launch.c: the launch region (launch.h), made ready, then entered. */
+struct launch {
+    void *code;
+    size_t code_size;
+    struct launch_plan *plan;
+    size_t plan_size;
+    void *stack; /* the signal stack */
+    size_t stack_size;
+};
+int launch_find_vdso(struct launch_vdso *v);
+int launch_prepare(const struct tender *t, struct launch *l, char *err,
+                   size_t errlen);
+uint64_t launch_handler(const struct launch *l);
+uint64_t launch_restorer(const struct launch *l);
+void launch_go(const struct launch *l) __attribute__((noreturn));
+
 /* signals.c: exit on TERM/INT/HUP, SIGPIPE ignored, no core dumps. */
-int signals_setup(bool dumpcore, char *err, size_t errlen);
+int signals_setup(const struct launch *l, bool dumpcore, char *err,
+                  size_t errlen);
 
 /* privileges.c: no capabilities; with --x-user, that uid and gid. */
 int privileges_resolve(const char *user, struct spt_user *out, char *err,
                        size_t errlen);
 int privileges_drop(const struct spt_user *user, char *err, size_t errlen);
 
-/* hostdata.c: wipe what the guest has no business reading. */
-void host_data_wipe(int argc, char **argv, const struct spt_opts *opts);
-
 /* supervise.c: fork; returns in the child, the parent supervises. */
 void supervise_fork(const struct tender *t);
 
 /* boot.c: everything the guest finds in low memory. */
 int boot_write(const struct tender *t, char *err, size_t errlen);
-
-/* launch.S: switch to the guest's stack and jump; never returns. */
-void spt_launch(uint64_t sp, uint64_t entry, uint64_t boot_info)
-    __attribute__((noreturn));
 
 #endif /* SPT_TENDER_H */

@@ -8,11 +8,9 @@ TEST_LINK := $(CC) -pie
 UNIT_TESTS := $(B)/tests/unit/test_loader $(B)/tests/unit/test_cmdline \
 	$(B)/tests/unit/test_policy
 COMPAT := $(B)/tests/compat/solo5_compat
-E2E := $(B)/tests/e2e/test_guests
-SDK_TEST := $(B)/tests/e2e/test_sdk
-BLOCK_TEST := $(B)/tests/e2e/test_block
-PROCESS_TEST := $(B)/tests/e2e/test_process
-ESCAPE_TEST := $(B)/tests/e2e/test_escape
+# The end-to-end tests: tests/e2e/test_NAME.c, linked with tests/lib.
+E2E_TESTS := $(addprefix $(B)/tests/e2e/test_,guests sdk block escape process)
+E2E_LIB := $(addprefix $(B)/host/tests/lib/,run.o files.o e2e.o)
 EXEC_WITNESS := $(B)/tests/e2e/exec_witness
 
 $(B)/host/tests/%.o: HOST_CFLAGS += $(TEST_CFLAGS)
@@ -23,39 +21,24 @@ $(B)/tests/unit/test_loader: $(B)/host/tests/unit/test_loader.o \
 	$(TEST_LINK) -o $@ $^ -lcmocka
 
 $(B)/tests/unit/test_cmdline: $(B)/host/tests/unit/test_cmdline.o \
-		$(B)/host/spt/cmdline.o $(B)/host/spt/errf.o
+		$(SPT_CMDLINE_SRCS:%.c=$(B)/host/%.o) $(LOADER_LIB) $(FILTERS_LIB)
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -lcmocka
 
 $(B)/tests/unit/test_policy: $(B)/host/tests/unit/test_policy.o \
 		$(B)/host/tests/lib/bpf_sim.o $(FILTERS_LIB)
 	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lseccomp -lcmocka
+	$(TEST_LINK) -o $@ $^ -lseccomp -ljansson -lcmocka
 
 $(COMPAT): $(B)/host/tests/compat/solo5_compat.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
-$(E2E): $(B)/host/tests/e2e/test_guests.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
+$(E2E_TESTS): $(B)/tests/e2e/%: $(B)/host/tests/e2e/%.o $(E2E_LIB)
 	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
-
-$(SDK_TEST): $(B)/host/tests/e2e/test_sdk.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -ljansson -lcmocka
-
-$(BLOCK_TEST): $(B)/host/tests/e2e/test_block.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
-
-$(ESCAPE_TEST): $(B)/host/tests/e2e/test_escape.o \
-		$(B)/host/tests/e2e/escape_i386.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
-
-$(PROCESS_TEST): $(B)/host/tests/e2e/test_process.o $(B)/host/tests/lib/run.o $(B)/host/tests/lib/files.o
-	@mkdir -p $(@D)
-	$(TEST_LINK) -o $@ $^ -lcmocka
+	$(TEST_LINK) -o $@ $^ $(E2E_LDLIBS) -lcmocka
+$(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
+$(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o
 
 # What test_escape's guests try to execve: static, no C library.
 $(EXEC_WITNESS): tests/e2e/exec_witness.S
@@ -66,56 +49,68 @@ $(B)/tests/net/tapfd: $(B)/host/tests/net/tapfd.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
-# The network example built with other manifests: two interfaces, and the
-# devices urunc attaches.
-NET_VARIANTS := $(B)/tests/guests/net2.spt $(B)/tests/guests/urunc.spt
-$(NET_VARIANTS): $(B)/tests/guests/%.spt: examples/net/main.c \
-		tests/guests/%.json $(SDK_FILES)
-	@mkdir -p $(@D)
-	$(SDK_CC) $(GUEST_WARN) -o $@ examples/net/main.c tests/guests/$*.json
-
-# Guests: tests/guests/NAME.c, with tests/guests/NAME.json if it exists.
+# Test guests: tests/guests/NAME.c, with tests/guests/NAME.json if it
+# exists. A variant, VARIANT=SOURCE below, is another guest's source built
+# with a manifest of its own, tests/guests/VARIANT.json:
+#   sleep_blk    sleep with a block device (test_process)
+#   syscall_blk  syscall with two block devices (test_block, test_escape)
+#   net2, urunc  examples/net with two interfaces, and with the devices
+#                urunc attaches (tests/net/test_net.sh)
+GUEST_VARIANTS := sleep_blk=tests/guests/sleep.c \
+	syscall_blk=tests/guests/syscall.c \
+	net2=examples/net/main.c urunc=examples/net/main.c
+guest_source = $(or $(patsubst $(1)=%,%,$(filter $(1)=%,$(GUEST_VARIANTS))),\
+	tests/guests/$(1).c)
+GUEST_VARIANT_NAMES := $(filter-out %.c,$(subst =, ,$(GUEST_VARIANTS)))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
-	$(wildcard tests/guests/*.c))
+	$(wildcard tests/guests/*.c)) \
+	$(GUEST_VARIANT_NAMES:%=$(B)/tests/guests/%.spt)
 .SECONDEXPANSION:
-$(B)/tests/guests/%.spt: tests/guests/%.c $$(wildcard tests/guests/$$*.json) \
-		tests/guests/guest_util.h tests/guests/blk_pattern.h $(SDK_FILES)
+$(B)/tests/guests/%.spt: $$(call guest_source,$$*) \
+		$$(wildcard tests/guests/$$*.json) tests/guests/guest_util.h \
+		tests/guests/blk_pattern.h $(SDK_FILES)
 	@mkdir -p $(@D)
 	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
-# syscall_blk.c includes syscall.c: rebuild it when syscall.spt changes.
-$(B)/tests/guests/syscall_blk.spt: $(B)/tests/guests/syscall.spt
 
-TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E) $(SDK_TEST) $(BLOCK_TEST) \
-	$(ESCAPE_TEST) $(EXEC_WITNESS) $(PROCESS_TEST) \
-	$(B)/tests/net/tapfd $(TEST_GUESTS) $(NET_VARIANTS)
-ALL_SPT = $(EXAMPLES) $(TEST_GUESTS) $(NET_VARIANTS)
+TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
+	$(B)/tests/net/tapfd $(TEST_GUESTS)
+ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
 
-check: all
-	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
-	@echo "== Solo5 tender rules on every .spt the build produces"
-	$(COMPAT) $(ALL_SPT)
-	@! $(COMPAT) $(TENDER) >/dev/null || \
-	    { echo "solo5_compat accepted a non-guest"; exit 1; }
-	@echo "== SDK tools"
-	SPT_BUILD=$(B) $(SDK_TEST)
-	@echo "== guest end-to-end tests"
-	SPT_BUILD=$(B) $(E2E)
-	@echo "== block devices"
-	SPT_BUILD=$(B) $(BLOCK_TEST)
-	@echo "== escape matrix: forbidden calls, every way in"
-	SPT_BUILD=$(B) $(ESCAPE_TEST)
-	@echo "== escape matrix again, under --x-supervise"
-	SPT_BUILD=$(B) $(ESCAPE_TEST) --supervise
-	@echo "== the tender as a process: signals, privileges, memory, disks"
-	SPT_BUILD=$(B) $(PROCESS_TEST)
-	@echo "== network devices (root, in a network namespace)"
-	SPT_BUILD=$(B) ./tests/net/test_net.sh
-	@echo "== make install, then build and run with the installed files"
-	./tests/install_test.sh
-	@$(TOOLCHAIN_CHECK)
-	@echo "== unit tests again, built with ASan+UBSan"
-	@$(ASAN_UNIT_CHECK)
-	@echo "== malformed-input corpus: ASan+UBSan tender, then real runs"
-	@$(MALFORMED_CHECK)
-	@echo "== fuzz harnesses: regression cases and seeds, then a short run"
-	@$(FUZZ_CHECK)
+# `all` leaves the tests out (they need the test packages); check builds
+# them.
+check: $(TEST_PROGS)
+
+# The suites of `make check` (the Makefile lists them, in order). Each unit
+# test program is one, announced by its path.
+$(foreach t,$(UNIT_TESTS),$(eval CHECK_BANNER_$(t) := $(t))\
+	$(eval CHECK_RUN_$(t) := @$(t)))
+
+CHECK_BANNER_compat := Solo5 tender rules on every .spt the build produces
+define CHECK_RUN_compat
+$(COMPAT) $(ALL_SPT)
+@! $(COMPAT) $(TENDER) >/dev/null || \
+    { echo "solo5_compat accepted a non-guest"; exit 1; }
+endef
+
+CHECK_BANNER_sdk := SDK tools
+CHECK_RUN_sdk = SPT_BUILD=$(B) $(B)/tests/e2e/test_sdk
+CHECK_BANNER_guests := guest end-to-end tests
+CHECK_RUN_guests = SPT_BUILD=$(B) $(B)/tests/e2e/test_guests
+CHECK_BANNER_block := block devices
+CHECK_RUN_block = SPT_BUILD=$(B) $(B)/tests/e2e/test_block
+CHECK_BANNER_escape := escape matrix: forbidden calls, every way in
+CHECK_RUN_escape = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape
+CHECK_BANNER_escape_supervised := escape matrix again, under --x-supervise
+CHECK_RUN_escape_supervised = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape \
+	--supervise
+CHECK_BANNER_process := the tender as a process: signals, privileges, \
+	memory, disks
+CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
+CHECK_BANNER_net := network devices (root, in a network namespace)
+CHECK_RUN_net = SPT_BUILD=$(B) ./tests/net/test_net.sh
+CHECK_BANNER_docs := the man page against --help; the README's sample app \
+	as shown
+CHECK_RUN_docs = SPT_BUILD=$(B) ./tests/docs_test.sh
+CHECK_BANNER_install := make install, build and run with the installed \
+	files; uninstall
+CHECK_RUN_install = ./tests/install_test.sh

@@ -4,14 +4,14 @@
  * The guest calls pread64/pwrite64 on the device's descriptor itself, and
  * the allowlist decides what gets through. The Solo5 tender admits exactly
  * one block per call. Our tender, when it says so in its block extension
- * record, also admits multiples of the block size up to max_io_size bytes
- * at offsets <= capacity - max_io_size (see filters/policy.c). Requests are
+ * record, also admits larger requests where spt_block_io_admitted() says
+ * (solo5/spt_abi.h, which filters/policy.c is built to). Requests are
  * split so that every call is one the tender in charge admits.
  */
 #include "bindings.h"
 #include "sys.h"
 
-static uint64_t max_io; /* 0: one block per call, as under Solo5 */
+static uint64_t max_io; /* the tender's offer; 0: one block per call */
 
 void spt_block_init(void)
 {
@@ -62,17 +62,17 @@ static const struct mft_entry *block_request(solo5_handle_t h,
     return e;
 }
 
-/* The largest request the policy admits at offset, at most remaining. */
-static uint64_t chunk_at(const struct mft_entry *e, uint64_t offset,
-                         uint64_t remaining)
+/*
+ * The largest request the tender's policy admits at offset, at most
+ * remaining: the same predicate the policy is built to (solo5/spt_abi.h).
+ */
+static uint64_t chunk_at(uint64_t dev_max_io, uint64_t capacity, uint64_t bs,
+                         uint64_t offset, uint64_t remaining)
 {
-    uint64_t bs = e->u.block_basic.block_size;
-    uint64_t capacity = e->u.block_basic.capacity;
+    uint64_t n = remaining < dev_max_io ? remaining : dev_max_io;
 
-    if (remaining >= 2 * bs && max_io >= 2 * bs &&
-        (max_io & (max_io - 1)) == 0 && max_io <= capacity &&
-        offset <= capacity - max_io)
-        return remaining < max_io ? remaining : max_io;
+    if (n > bs && spt_block_io_admitted(dev_max_io, capacity, bs, offset, n))
+        return n;
     return bs;
 }
 
@@ -80,11 +80,15 @@ static solo5_result_t block_io(long nr, solo5_handle_t h, solo5_off_t offset,
                                uint8_t *buf, size_t size)
 {
     const struct mft_entry *e = block_request(h, offset, size);
+    uint64_t bs, capacity, dev_max_io;
 
     if (e == NULL)
         return SOLO5_R_EINVAL;
+    bs = e->u.block_basic.block_size;
+    capacity = e->u.block_basic.capacity;
+    dev_max_io = spt_block_dev_max_io(max_io, capacity, bs);
     while (size > 0) {
-        uint64_t n = chunk_at(e, offset, size);
+        uint64_t n = chunk_at(dev_max_io, capacity, bs, offset, size);
         long ret;
 
         do {

@@ -33,10 +33,12 @@ endif
 asan-build: $(TENDER) $(UNIT_TESTS)
 	@:
 
-# Each unit test passes with no sanitizer report, and skips nothing: the
-# policy test's real-kernel check (seccomp filters installed in forked
-# children) must really run under ASan too.
-ASAN_UNIT_CHECK = for t in $(ASAN_UNIT_TESTS); do \
+# The suite of `make check`: each unit test passes with no sanitizer
+# report, and skips nothing: the policy test's real-kernel check (seccomp
+# filters installed in forked children) must really run under ASan too.
+CHECK_BANNER_asan_unit := unit tests again, built with ASan+UBSan
+CHECK_NEEDS_asan_unit := asan
+CHECK_RUN_asan_unit = @for t in $(ASAN_UNIT_TESTS); do \
 	    $(ASAN_ENV) $$t >$$t.log 2>&1 || \
 	        { cat $$t.log; echo "$$t failed under ASan+UBSan"; exit 1; }; \
 	    if grep -q '^\[  SKIPPED \]\|check skipped' $$t.log; then \
@@ -45,5 +47,3 @@ ASAN_UNIT_CHECK = for t in $(ASAN_UNIT_TESTS); do \
 	    echo "ok   $$t: $$(grep -c '^\[       OK \]' $$t.log) tests, no" \
 	        "sanitizer report"; \
 	done
-
-check: asan

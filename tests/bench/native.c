@@ -40,6 +40,7 @@
 #include <sys/timerfd.h>
 
 #include "policy.h"
+#include "solo5/spt_abi.h"
 
 #define MAX_SIZE (256 * 1024)
 #define BATCHES  50 /* as BENCH_BATCHES */
@@ -111,7 +112,6 @@ static void filter_install(int fd, uint64_t capacity)
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0xfffffffe};
     struct policy policy;
     struct policy_bpf bpf;
-    char err[256];
     int epfd = epoll_create1(EPOLL_CLOEXEC);
     int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 
@@ -120,12 +120,12 @@ static void filter_install(int fd, uint64_t capacity)
     policy_init(&policy);
     if (policy_add_core(&policy, epfd, tfd) ||
         policy_add_block(&policy, fd, capacity, 512,
-                         policy_block_max_io(capacity), "storage"))
+                         spt_block_dev_max_io(POLICY_BLOCK_MAX_IO, capacity,
+                                              512),
+                         "storage"))
         fail("building the policy");
-    if (policy_compile(&policy, &bpf, err, sizeof err)) {
-        fprintf(stderr, "native: %s\n", err);
-        exit(1);
-    }
+    if (policy_compile(&policy, &bpf))
+        fail("compiling the policy");
     policy_free(&policy);
     if (policy_install(&bpf))
         fail("installing the filter");

@@ -17,39 +17,9 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "e2e.h"
 #include "files.h"
-#include "run.h"
 #include "../guests/blk_pattern.h"
-
-static char tender[PATH_MAX], guests[PATH_MAX], tmp[PATH_MAX];
-
-static const char *in(const char *dir, const char *name)
-{
-    static char p[16][PATH_MAX];
-    static int next;
-    char *s = p[next++ % 16];
-
-    snprintf(s, PATH_MAX, "%s/%s", dir, name);
-    return s;
-}
-
-static void make_image(const char *path, off_t size)
-{
-    assert_int_equal(image_make(path, size), 0);
-}
-
-static void run_argv(const char *const *argv, struct run_result *r)
-{
-    assert_int_equal(run(argv, NULL, r), 0);
-    assert_false(r->timed_out);
-}
-
-static void expect_ok(const struct run_result *r)
-{
-    if (r->status != 0)
-        print_error("status %d\n%s%s", r->status, r->out, r->err);
-    assert_int_equal(r->status, 0);
-}
 
 /* The image holds blk_pattern(., seed) everywhere. */
 static void expect_pattern(const char *path, uint64_t size, uint64_t seed)
@@ -75,7 +45,7 @@ static void expect_pattern(const char *path, uint64_t size, uint64_t seed)
 
 static void round_trip(const char *sector, uint64_t size)
 {
-    const char *img = in(tmp, "rt.img"), *spare = in(tmp, "spare.img");
+    const char *img = tmp_path("rt.img"), *spare = tmp_path("spare.img");
     char opt_s[PATH_MAX + 32], opt_o[PATH_MAX + 32], opt_b[64];
     struct run_result r;
 
@@ -85,20 +55,20 @@ static void round_trip(const char *sector, uint64_t size)
     snprintf(opt_o, sizeof opt_o, "--block:spare=%s", spare);
     snprintf(opt_b, sizeof opt_b, "--block-sector-size:storage=%s", sector);
     {
-        const char *fill[] = {tender, opt_b, opt_s, opt_o, in(guests, "blk.spt"),
+        const char *fill[] = {e2e.tender, opt_b, opt_s, opt_o, guest("blk"),
                               "--solo5:quiet", "fill", "41", NULL};
-        const char *check[] = {tender, opt_s, opt_o, opt_b, in(guests, "blk.spt"),
+        const char *check[] = {e2e.tender, opt_s, opt_o, opt_b, guest("blk"),
                                "--solo5:quiet", "check", "41", NULL};
 
-        run_argv(fill, &r);
-        expect_ok(&r);
+        run_checked(fill, NULL, &r);
+        expect_status(&r, 0);
         assert_non_null(strstr(r.out, "block "));
         assert_non_null(strstr(r.out, sector));
         run_free(&r);
         expect_pattern(img, size, 41);
         /* A second run reads what the first wrote. */
-        run_argv(check, &r);
-        expect_ok(&r);
+        run_checked(check, NULL, &r);
+        expect_status(&r, 0);
         run_free(&r);
     }
 }
@@ -124,22 +94,20 @@ static int block_fd(const char *const *argv_print);
 
 static void io_sizes(bool extensions, unsigned *single, unsigned *multi)
 {
-    char img[PATH_MAX], spare[PATH_MAX], log[PATH_MAX], prefix[2][32];
-    char opt_s[PATH_MAX + 32], opt_o[PATH_MAX + 32], line[512];
+    const char *img = tmp_path("mb.img"), *spare = tmp_path("mbs.img");
+    const char *log = tmp_path("strace.log");
+    char opt_s[PATH_MAX + 32], opt_o[PATH_MAX + 32], line[512], prefix[2][32];
     struct run_result r;
     FILE *f;
     int fd;
 
-    snprintf(img, sizeof img, "%s", in(tmp, "mb.img"));
-    snprintf(spare, sizeof spare, "%s", in(tmp, "mbs.img"));
-    snprintf(log, sizeof log, "%s", in(tmp, "strace.log"));
     make_image(img, 2 * 1024 * 1024);
     make_image(spare, 512 * 1024);
     snprintf(opt_s, sizeof opt_s, "--block:storage=%s", img);
     snprintf(opt_o, sizeof opt_o, "--block:spare=%s", spare);
     {
-        const char *pp[] = {tender, "--x-print-policy", opt_s, opt_o,
-                            in(guests, "blk.spt"), NULL};
+        const char *pp[] = {e2e.tender, "--x-print-policy", opt_s, opt_o,
+                            guest("blk"), NULL};
 
         fd = block_fd(pp);
     }
@@ -147,16 +115,16 @@ static void io_sizes(bool extensions, unsigned *single, unsigned *multi)
     snprintf(prefix[1], sizeof prefix[1], "pwrite64(%d, ", fd);
     {
         const char *argv[] = {"/usr/bin/strace", "-o", log, "-e",
-                              "trace=pread64,pwrite64", tender, opt_s, opt_o,
-                              extensions ? "--" : "--x-no-extensions",
-                              in(guests, "blk.spt"), "--solo5:quiet", "fill",
-                              "9", NULL};
+                              "trace=pread64,pwrite64", e2e.tender, opt_s,
+                              opt_o, extensions ? "--" : "--x-no-extensions",
+                              guest("blk"), "--solo5:quiet", "fill", "9",
+                              NULL};
 
         if (!extensions) { /* "--" must come last of the options */
             argv[8] = "--x-no-extensions";
         }
-        run_argv(argv, &r);
-        expect_ok(&r);
+        run_checked(argv, NULL, &r);
+        expect_status(&r, 0);
         run_free(&r);
     }
     expect_pattern(img, 2 * 1024 * 1024, 9);
@@ -203,7 +171,7 @@ static void test_multi_block(void **state)
 
 static void test_sdk_rejects(void **state)
 {
-    const char *img = in(tmp, "rj.img"), *spare = in(tmp, "rjs.img");
+    const char *img = tmp_path("rj.img"), *spare = tmp_path("rjs.img");
     char opt_s[PATH_MAX + 32], opt_o[PATH_MAX + 32];
     struct run_result r;
 
@@ -213,29 +181,14 @@ static void test_sdk_rejects(void **state)
     snprintf(opt_s, sizeof opt_s, "--block:storage=%s", img);
     snprintf(opt_o, sizeof opt_o, "--block:spare=%s", spare);
     {
-        const char *argv[] = {tender, opt_s, opt_o, in(guests, "blk.spt"),
+        const char *argv[] = {e2e.tender, opt_s, opt_o, guest("blk"),
                               "--solo5:quiet", "rejects", NULL};
 
-        run_argv(argv, &r);
+        run_checked(argv, NULL, &r);
     }
-    expect_ok(&r);
+    expect_status(&r, 0);
     assert_int_equal(count_lines_with(r.out, "WRONG"), 0);
     assert_int_equal(count_lines_with(r.out, ": EINVAL"), 14);
-    run_free(&r);
-}
-
-/* solo5-spt refuses; one line on stderr naming the cause. */
-static void expect_refusal(const char *const *argv, const char *what)
-{
-    struct run_result r;
-
-    run_argv(argv, &r);
-    if (r.status != 1 || !strstr(r.err, what))
-        print_error("status %d, stderr: %s(expected %s)\n", r.status, r.err,
-                    what);
-    assert_int_equal(r.status, 1);
-    assert_int_equal(count_lines_with(r.err, ""), 1);
-    assert_non_null(strstr(r.err, what));
     run_free(&r);
 }
 
@@ -243,59 +196,59 @@ static void test_tender_refusals(void **state)
 {
     char odd[PATH_MAX + 32], tiny[PATH_MAX + 32], good[PATH_MAX + 32];
     char spare[PATH_MAX + 32], dir[PATH_MAX + 32], missing[PATH_MAX + 32];
-    const char *blk = in(guests, "blk.spt");
+    const char *blk = guest("blk");
 
     (void)state;
-    make_image(in(tmp, "odd.img"), 4096 + 100);
-    make_image(in(tmp, "tiny.img"), 256);
-    make_image(in(tmp, "good.img"), 8192);
-    make_image(in(tmp, "spare.img"), 8192);
-    snprintf(odd, sizeof odd, "--block:storage=%s", in(tmp, "odd.img"));
-    snprintf(tiny, sizeof tiny, "--block:storage=%s", in(tmp, "tiny.img"));
-    snprintf(good, sizeof good, "--block:storage=%s", in(tmp, "good.img"));
-    snprintf(spare, sizeof spare, "--block:spare=%s", in(tmp, "spare.img"));
-    snprintf(dir, sizeof dir, "--block:storage=%s", tmp);
-    snprintf(missing, sizeof missing, "--block:storage=%s/none", tmp);
+    make_image(tmp_path("odd.img"), 4096 + 100);
+    make_image(tmp_path("tiny.img"), 256);
+    make_image(tmp_path("good.img"), 8192);
+    make_image(tmp_path("spare.img"), 8192);
+    snprintf(odd, sizeof odd, "--block:storage=%s", tmp_path("odd.img"));
+    snprintf(tiny, sizeof tiny, "--block:storage=%s", tmp_path("tiny.img"));
+    snprintf(good, sizeof good, "--block:storage=%s", tmp_path("good.img"));
+    snprintf(spare, sizeof spare, "--block:spare=%s", tmp_path("spare.img"));
+    snprintf(dir, sizeof dir, "--block:storage=%s", e2e.tmp);
+    snprintf(missing, sizeof missing, "--block:storage=%s", tmp_path("none"));
     {
-        const char *a1[] = {tender, odd, spare, blk, NULL};
-        const char *a2[] = {tender, tiny, spare, blk, NULL};
-        const char *a3[] = {tender, "--block-sector-size:storage=16384", good,
-                            spare, blk, NULL};
-        const char *a4[] = {tender, "--block-sector-size:storage=1000", good,
-                            spare, blk, NULL};
-        const char *a5[] = {tender, "--block-sector-size:storage=65536", good,
-                            spare, blk, NULL};
-        const char *a6[] = {tender, dir, spare, blk, NULL};
-        const char *a7[] = {tender, missing, spare, blk, NULL};
-        const char *a8[] = {tender, "--block:storage=/dev/null", spare, blk,
+        const char *a1[] = {e2e.tender, odd, spare, blk, NULL};
+        const char *a2[] = {e2e.tender, tiny, spare, blk, NULL};
+        const char *a3[] = {e2e.tender, "--block-sector-size:storage=16384",
+                            good, spare, blk, NULL};
+        const char *a4[] = {e2e.tender, "--block-sector-size:storage=1000",
+                            good, spare, blk, NULL};
+        const char *a5[] = {e2e.tender, "--block-sector-size:storage=65536",
+                            good, spare, blk, NULL};
+        const char *a6[] = {e2e.tender, dir, spare, blk, NULL};
+        const char *a7[] = {e2e.tender, missing, spare, blk, NULL};
+        const char *a8[] = {e2e.tender, "--block:storage=/dev/null", spare, blk,
                             NULL};
-        const char *a9[] = {tender, good, blk, NULL};
-        const char *a10[] = {tender, good, spare, "--block:other=/dev/null",
+        const char *a9[] = {e2e.tender, good, blk, NULL};
+        const char *a10[] = {e2e.tender, good, spare, "--block:other=/dev/null",
                              blk, NULL};
-        const char *a11[] = {tender, good, spare, "--net:storage=tap0", blk,
+        const char *a11[] = {e2e.tender, good, spare, "--net:storage=tap0", blk,
                              NULL};
-        const char *a12[] = {tender, good, good, spare, blk, NULL};
+        const char *a12[] = {e2e.tender, good, good, spare, blk, NULL};
 
-        expect_refusal(a1, "not a multiple of the block size");
-        expect_refusal(a2, "smaller than one block");
-        expect_refusal(a3, "smaller than one block");
-        expect_refusal(a4, "not a power of two from 512 to 32768");
-        expect_refusal(a5, "not a power of two from 512 to 32768");
-        expect_refusal(a6, "cannot open read-write: Is a directory");
-        expect_refusal(a7, "cannot open read-write: No such file");
-        expect_refusal(a8, "not a regular file or block device");
-        expect_refusal(a9, "not attached: --block:spare=PATH");
-        expect_refusal(a10, "declares no BLOCK_BASIC device named 'other'");
-        expect_refusal(a11, "'storage' is a BLOCK_BASIC device");
-        expect_refusal(a12, "--block:storage given twice");
+        expect_run_refused(a1, "not a multiple of the block size");
+        expect_run_refused(a2, "smaller than one block");
+        expect_run_refused(a3, "smaller than one block");
+        expect_run_refused(a4, "not a power of two from 512 to 32768");
+        expect_run_refused(a5, "not a power of two from 512 to 32768");
+        expect_run_refused(a6, "cannot open read-write: Is a directory");
+        expect_run_refused(a7, "cannot open read-write: No such file");
+        expect_run_refused(a8, "not a regular file or block device");
+        expect_run_refused(a9, "not attached: --block:spare=PATH");
+        expect_run_refused(a10, "declares no BLOCK_BASIC device named 'other'");
+        expect_run_refused(a11, "'storage' is a BLOCK_BASIC device");
+        expect_run_refused(a12, "--block:storage given twice");
         {
             char fifo[PATH_MAX + 32];
-            const char *a13[] = {tender, fifo, spare, blk, NULL};
+            const char *a13[] = {e2e.tender, fifo, spare, blk, NULL};
 
-            assert_int_equal(mkfifo(in(tmp, "disk.fifo"), 0600), 0);
+            assert_int_equal(mkfifo(tmp_path("disk.fifo"), 0600), 0);
             snprintf(fifo, sizeof fifo, "--block-ro:storage=%s",
-                     in(tmp, "disk.fifo"));
-            expect_refusal(a13, "not a regular file or block device");
+                     tmp_path("disk.fifo"));
+            expect_run_refused(a13, "not a regular file or block device");
         }
     }
 }
@@ -303,36 +256,29 @@ static void test_tender_refusals(void **state)
 
 static void test_not_writable(void **state)
 {
-    char good[PATH_MAX + 32], spare[PATH_MAX + 32], t[PATH_MAX], g[PATH_MAX];
-    struct run_result r;
+    const char *t = tmp_path("solo5-spt"), *g = tmp_path("blk.spt");
+    char good[PATH_MAX + 32], spare[PATH_MAX + 32];
 
     (void)state;
     if (geteuid() != 0)
         skip();
     /* nobody must reach the programs: the build tree may be private. */
-    snprintf(t, sizeof t, "%s", in(tmp, "solo5-spt"));
-    snprintf(g, sizeof g, "%s", in(tmp, "blk.spt"));
-    assert_int_equal(file_copy(tender, t, 0755), 0);
-    assert_int_equal(file_copy(in(guests, "blk.spt"), g, 0755), 0);
-    make_image(in(tmp, "ro.img"), 8192);
-    make_image(in(tmp, "ro2.img"), 8192);
-    chmod(in(tmp, "ro.img"), 0444);
-    chmod(tmp, 0755);
-    snprintf(good, sizeof good, "--block:storage=%s", in(tmp, "ro.img"));
-    snprintf(spare, sizeof spare, "--block:spare=%s", in(tmp, "ro2.img"));
+    assert_int_equal(file_copy(e2e.tender, t, 0755), 0);
+    assert_int_equal(file_copy(guest("blk"), g, 0755), 0);
+    make_image(tmp_path("ro.img"), 8192);
+    make_image(tmp_path("ro2.img"), 8192);
+    chmod(tmp_path("ro.img"), 0444);
+    chmod(e2e.tmp, 0755);
+    snprintf(good, sizeof good, "--block:storage=%s", tmp_path("ro.img"));
+    snprintf(spare, sizeof spare, "--block:spare=%s", tmp_path("ro2.img"));
     {
         /* As nobody, a file it may read but not write is refused. */
         const char *argv[] = {"/usr/bin/setpriv", "--reuid=65534",
                               "--regid=65534", "--clear-groups", t, good,
                               spare, g, NULL};
 
-        run_argv(argv, &r);
+        expect_run_refused(argv, "cannot open read-write: Permission denied");
     }
-    if (r.status != 1)
-        print_error("status %d: %s%s", r.status, r.out, r.err);
-    assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "cannot open read-write: Permission denied"));
-    run_free(&r);
 }
 
 /* The fd of the first block rule in the policy printout. */
@@ -342,8 +288,8 @@ static int block_fd(const char *const *argv_print)
     const char *p;
     int fd;
 
-    run_argv(argv_print, &r);
-    expect_ok(&r);
+    run_checked(argv_print, NULL, &r);
+    expect_status(&r, 0);
     p = strstr(r.out, "allow pread64(17) if fd == ");
     assert_non_null(p);
     fd = atoi(p + strlen("allow pread64(17) if fd == "));
@@ -351,18 +297,12 @@ static int block_fd(const char *const *argv_print)
     return fd;
 }
 
-/* The whole file, which must be exactly size bytes. */
-static void file_snapshot(const char *path, uint8_t *data, size_t size)
-{
-    assert_int_equal(file_read_exact(path, data, size), 0);
-}
-
 /* A raw call the policy must kill; the images must not change. */
 static void expect_killed(const char *s_opt, const char *o_opt,
                           const char *img, const char *const words[])
 {
     static uint8_t before[65536], after[65536];
-    const char *argv[16] = {tender, s_opt, o_opt, in(guests, "syscall_blk.spt"),
+    const char *argv[16] = {e2e.tender, s_opt, o_opt, guest("syscall_blk"),
                             "--solo5:quiet"};
     struct run_result r;
     int n = 5;
@@ -371,7 +311,7 @@ static void expect_killed(const char *s_opt, const char *o_opt,
     for (int i = 0; words[i]; i++)
         argv[n++] = words[i];
     argv[n] = NULL;
-    run_argv(argv, &r);
+    run_checked(argv, NULL, &r);
     if (r.signal != SIGSYS)
         print_error("%s %s %s %s: status %d %s\n", words[0], words[1],
                     words[2], words[3], r.status, r.out);
@@ -384,21 +324,19 @@ static void expect_killed(const char *s_opt, const char *o_opt,
 
 static void test_raw_calls(void **state)
 {
-    char img[PATH_MAX], other[PATH_MAX];
+    const char *img = tmp_path("raw.img"), *other = tmp_path("raw2.img");
     char s_opt[PATH_MAX + 32], o_opt[PATH_MAX + 32], fd[16], ofd[16];
     struct run_result r;
     int bfd;
 
     (void)state;
-    snprintf(img, sizeof img, "%s", in(tmp, "raw.img"));
-    snprintf(other, sizeof other, "%s", in(tmp, "raw2.img"));
     make_image(img, 65536);
     make_image(other, 4096);
     snprintf(s_opt, sizeof s_opt, "--block:storage=%s", img);
     snprintf(o_opt, sizeof o_opt, "--block:other=%s", other);
     {
-        const char *pp[] = {tender, "--x-print-policy", s_opt, o_opt,
-                            in(guests, "syscall_blk.spt"), NULL};
+        const char *pp[] = {e2e.tender, "--x-print-policy", s_opt, o_opt,
+                            guest("syscall_blk"), NULL};
 
         bfd = block_fd(pp);
     }
@@ -406,48 +344,39 @@ static void test_raw_calls(void **state)
     snprintf(ofd, sizeof ofd, "%d", bfd + 1);
     {
         /* pwrite64(fd, buf, count, offset): buf is the program's memory. */
-        const char *ok[] = {tender, s_opt, o_opt,
-                            in(guests, "syscall_blk.spt"), "--solo5:quiet",
-                            "18", fd, "0x100000", "512", "65024", NULL};
-        const char *k1[] = {"18", fd, "0x100000", "512", "65536", NULL};
-        const char *k2[] = {"18", fd, "0x100000", "512", "65025", NULL};
-        const char *k3[] = {"18", fd, "0x100000", "1024", "65024", NULL};
-        const char *k4[] = {"18", fd, "0x100000", "513", "0", NULL};
-        const char *k5[] = {"17", fd, "0x100000", "512", "-512", NULL};
-        const char *k6[] = {"18", fd, "0x100000", "512", "0x8000000000000000",
-                            NULL};
-        const char *k7[] = {"18", fd, "0x100000", "512", "1048576", NULL};
-        const char *k8[] = {"0", fd, "0x100000", "512", NULL};  /* read */
-        const char *k9[] = {"1", fd, "0x100000", "512", NULL};  /* write */
-        const char *k10[] = {"18", "2", "0x100000", "512", "0", NULL};
-        const char *k11[] = {"18", ofd, "0x100000", "512", "4096", NULL};
-        const char *k12[] = {"77", fd, "0", NULL}; /* ftruncate */
-        const char *k13[] = {"285", fd, "0", "0", "1048576", NULL};
+        const char *ok[] = {e2e.tender, s_opt, o_opt, guest("syscall_blk"),
+                            "--solo5:quiet", "18", fd, "0x100000", "512",
+                            "65024", NULL};
+        /* Each NULL-terminated: the longest has five words. */
+        const char *killed[][6] = {
+            {"18", fd, "0x100000", "512", "65536"},
+            {"18", fd, "0x100000", "512", "65025"},
+            {"18", fd, "0x100000", "1024", "65024"},
+            {"18", fd, "0x100000", "513", "0"},
+            {"17", fd, "0x100000", "512", "-512"},
+            {"18", fd, "0x100000", "512", "0x8000000000000000"},
+            {"18", fd, "0x100000", "512", "1048576"},
+            {"0", fd, "0x100000", "512"}, /* read */
+            {"1", fd, "0x100000", "512"}, /* write */
+            {"18", "2", "0x100000", "512", "0"},
+            {"18", ofd, "0x100000", "512", "4096"},
+            {"77", fd, "0"}, /* ftruncate */
+            {"285", fd, "0", "0", "1048576"},
+        };
 
         /* The control: the last block may be written. */
-        run_argv(ok, &r);
-        expect_ok(&r);
+        run_checked(ok, NULL, &r);
+        expect_status(&r, 0);
         assert_non_null(strstr(r.out, "RETURNED 512"));
         run_free(&r);
-        expect_killed(s_opt, o_opt, img, k1);
-        expect_killed(s_opt, o_opt, img, k2);
-        expect_killed(s_opt, o_opt, img, k3);
-        expect_killed(s_opt, o_opt, img, k4);
-        expect_killed(s_opt, o_opt, img, k5);
-        expect_killed(s_opt, o_opt, img, k6);
-        expect_killed(s_opt, o_opt, img, k7);
-        expect_killed(s_opt, o_opt, img, k8);
-        expect_killed(s_opt, o_opt, img, k9);
-        expect_killed(s_opt, o_opt, img, k10);
-        expect_killed(s_opt, o_opt, img, k11);
-        expect_killed(s_opt, o_opt, img, k12);
-        expect_killed(s_opt, o_opt, img, k13);
+        for (size_t i = 0; i < sizeof killed / sizeof killed[0]; i++)
+            expect_killed(s_opt, o_opt, img, killed[i]);
     }
 }
 
 static void test_63_devices(void **state)
 {
-    const char *argv[70] = {tender};
+    const char *argv[70] = {e2e.tender};
     static char opts[63][PATH_MAX + 32];
     struct run_result r;
     int n = 1;
@@ -457,15 +386,15 @@ static void test_63_devices(void **state)
         char name[32];
 
         snprintf(name, sizeof name, "d%d.img", i);
-        make_image(in(tmp, name), 4096);
-        snprintf(opts[i], sizeof opts[i], "--block:d%d=%s", i, in(tmp, name));
+        make_image(tmp_path(name), 4096);
+        snprintf(opts[i], sizeof opts[i], "--block:d%d=%s", i, tmp_path(name));
         argv[n++] = opts[i];
     }
-    argv[n++] = in(guests, "blk63.spt");
+    argv[n++] = guest("blk63");
     argv[n++] = "--solo5:quiet";
     argv[n] = NULL;
-    run_argv(argv, &r);
-    expect_ok(&r);
+    run_checked(argv, NULL, &r);
+    expect_status(&r, 0);
     assert_non_null(strstr(r.out, "SUCCESS 63"));
     run_free(&r);
     for (int i = 0; i < 63; i++) {
@@ -473,7 +402,7 @@ static void test_63_devices(void **state)
         char name[32];
 
         snprintf(name, sizeof name, "d%d.img", i);
-        file_snapshot(in(tmp, name), data, sizeof data);
+        file_snapshot(tmp_path(name), data, sizeof data);
         for (int k = 0; k < 512; k++) {
             assert_int_equal(data[k], (uint8_t)(i + k));
             assert_int_equal(data[4096 - 512 + k], (uint8_t)(i + k));
@@ -483,7 +412,6 @@ static void test_63_devices(void **state)
 
 int main(void)
 {
-    const char *build = getenv("SPT_BUILD") ? getenv("SPT_BUILD") : "build";
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_512),
         cmocka_unit_test(test_round_trip_4096),
@@ -494,14 +422,6 @@ int main(void)
         cmocka_unit_test(test_raw_calls),
         cmocka_unit_test(test_63_devices),
     };
-    int rc;
 
-    snprintf(tender, sizeof tender, "%s/bin/solo5-spt", build);
-    snprintf(guests, sizeof guests, "%s/tests/guests", build);
-    if (tmpdir_make(tmp, "block-test") != 0)
-        return 1;
-    rc = cmocka_run_group_tests_name("block", tests, NULL, NULL);
-    if (rc == 0 && tmpdir_remove(tmp) != 0)
-        rc = 1;
-    return rc;
+    return e2e_run("block", tests, NULL, NULL);
 }

@@ -38,8 +38,7 @@
 #include <cmocka.h>
 
 #include "policy.h" /* POLICY_BLOCK_MAX_IO */
-#include "files.h"
-#include "run.h"
+#include "e2e.h"
 #include "escape_i386.h"
 
 /* Big enough for the multi-block rules; the other device is not. */
@@ -421,9 +420,7 @@ static long x86_64_nr(const char *name)
 #define MAX_TOKENS 16
 
 static struct {
-    char tender[PATH_MAX], guest[PATH_MAX], exec_witness[PATH_MAX];
-    char tmp[PATH_MAX];
-    char witness[PATH_MAX], img[PATH_MAX], other_img[PATH_MAX];
+    const char *guest, *exec_witness, *witness, *img, *other_img;
     char storage_opt[PATH_MAX + 32], other_opt[PATH_MAX + 32];
     uint8_t *storage_data, *other_data; /* what the images must hold */
     struct {
@@ -601,7 +598,7 @@ static bool run_call(enum entry e, const char *call, struct run_result *r,
                      char *words, size_t wordslen)
 {
     static char expanded[8][PATH_MAX + 64];
-    const char *argv[16] = {m.tender};
+    const char *argv[16] = {e2e.tender};
     struct run_opts opts = {.timeout_ms = RUN_TIMEOUT_MS};
     char copy[PATH_MAX], *save = NULL, *w;
     int argc = 1, nw = 0;
@@ -880,19 +877,14 @@ static bool vsyscall_page_mapped(void)
 
 static int setup(void **state)
 {
-    const char *build = getenv("SPT_BUILD") ? getenv("SPT_BUILD") : "build";
     const uint64_t max_io = POLICY_BLOCK_MAX_IO;
-    char max_io_rule[64], path[PATH_MAX];
+    char max_io_rule[64];
     struct run_result r;
     int fd;
 
     (void)state;
-    snprintf(m.tender, sizeof m.tender, "%s/bin/solo5-spt", build);
-    snprintf(m.guest, sizeof m.guest, "%s/tests/guests/syscall_blk.spt", build);
-    snprintf(path, sizeof path, "%s/tests/e2e/exec_witness", build);
-    /* The guest's execve would resolve a relative path from elsewhere. */
-    if (realpath(path, m.exec_witness) == NULL)
-        return -1;
+    m.guest = guest("syscall_blk");
+    m.exec_witness = path_in(e2e.build, "tests/e2e/exec_witness");
     {
         /* Run freely, it shows what an exec that got through would print. */
         const char *argv[] = {m.exec_witness, NULL};
@@ -902,11 +894,9 @@ static int setup(void **state)
             return -1;
         run_free(&r);
     }
-    if (tmpdir_make(m.tmp, "escape-test") != 0)
-        return -1;
-    snprintf(m.witness, sizeof m.witness, "%s/witness", m.tmp);
-    snprintf(m.img, sizeof m.img, "%s/storage.img", m.tmp);
-    snprintf(m.other_img, sizeof m.other_img, "%s/other.img", m.tmp);
+    m.witness = tmp_path("witness");
+    m.img = tmp_path("storage.img");
+    m.other_img = tmp_path("other.img");
     if (mkdir(m.witness, 0777) != 0)
         return -1;
     m.storage_data = malloc(STORAGE_SIZE);
@@ -925,7 +915,7 @@ static int setup(void **state)
 
     /* The tender opens the same fds in the same order on every run. */
     {
-        const char *argv[] = {m.tender,      "--x-print-policy",
+        const char *argv[] = {e2e.tender,    "--x-print-policy",
                               m.storage_opt, m.other_opt,
                               m.guest,       NULL};
 
@@ -987,8 +977,6 @@ static int teardown(void **state)
                                : "no IA32 emulation, SIGSYS or SIGSEGV");
     free(m.storage_data);
     free(m.other_data);
-    if (m.failed_runs == 0 && m.tmp[0] && tmpdir_remove(m.tmp) != 0)
-        return -1;
     return 0;
 }
 
@@ -1002,11 +990,10 @@ int main(int argc, char **argv)
 
     if (argc == 2 && strcmp(argv[1], "--supervise") == 0) {
         m.supervise = true;
-        return cmocka_run_group_tests_name("escape, supervised", tests, setup,
-                                           teardown);
     } else if (argc != 1) {
         fprintf(stderr, "usage: test_escape [--supervise]\n");
         return 1;
     }
-    return cmocka_run_group_tests_name("escape", tests, setup, teardown);
+    return e2e_run(m.supervise ? "escape-supervised" : "escape", tests, setup,
+                   teardown);
 }

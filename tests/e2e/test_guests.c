@@ -20,25 +20,12 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "run.h"
-
-static char tender[PATH_MAX];
-static char guests[PATH_MAX];
-
-static const char *guest(const char *name)
-{
-    static char path[4][PATH_MAX];
-    static int next;
-    char *p = path[next++ % 4];
-
-    snprintf(p, PATH_MAX, "%s/%s.spt", guests, name);
-    return p;
-}
+#include "e2e.h"
 
 /* Run solo5-spt with the given words (NULL-terminated). */
 static void spt(struct run_result *r, const struct run_opts *o, ...)
 {
-    const char *argv[64] = {tender};
+    const char *argv[64] = {e2e.tender};
     int n = 1;
     va_list ap;
 
@@ -46,29 +33,7 @@ static void spt(struct run_result *r, const struct run_opts *o, ...)
     while ((argv[n] = va_arg(ap, const char *)) != NULL)
         n++;
     va_end(ap);
-    assert_int_equal(run(argv, o, r), 0);
-    assert_false(r->timed_out);
-}
-
-static void expect_status(const struct run_result *r, int status)
-{
-    if (r->status != status)
-        print_error("status %d, expected %d\nstdout:\n%s\nstderr:\n%s\n",
-                    r->status, status, r->out, r->err);
-    assert_int_equal(r->status, status);
-}
-
-/* Refusals: status 1, exactly one line on stderr containing what. */
-static void expect_refusal(const struct run_result *r, const char *what)
-{
-    expect_status(r, 1);
-    assert_true(r->exited);
-    assert_int_equal(count_lines_with(r->err, ""), 1);
-    assert_non_null(strstr(r->err, "solo5-spt: "));
-    if (strstr(r->err, what) == NULL)
-        print_error("stderr: %s (expected '%s')\n", r->err, what);
-    assert_non_null(strstr(r->err, what));
-    assert_string_equal(r->out, "");
+    run_checked(argv, o, r);
 }
 
 static void test_hello(void **state)
@@ -155,7 +120,7 @@ static void test_globals(void **state)
 
 static void expect_segv(const char *mode, const char *const *extra)
 {
-    const char *argv[8] = {tender};
+    const char *argv[8] = {e2e.tender};
     struct run_result r;
     int n = 1;
 
@@ -300,7 +265,7 @@ static void test_fast_clock(void **state)
 static unsigned clock_syscalls(const char *mode)
 {
     const char *argv[] = {"/usr/bin/strace", "-f", "-qq", "-c", "-U",
-                          "calls,name", "-e", "trace=clock_gettime", tender,
+                          "calls,name", "-e", "trace=clock_gettime", e2e.tender,
                           mode, guest("clock"), "--solo5:quiet", "loop",
                           "1000", NULL};
     struct run_result r;
@@ -486,7 +451,7 @@ static void open_fd7(void *arg)
 
 static void test_descriptors(void **state)
 {
-    const char *argv[] = {tender, guest("sleep"), "--solo5:quiet", "1500",
+    const char *argv[] = {e2e.tender, guest("sleep"), "--solo5:quiet", "1500",
                           NULL};
     struct run_opts o = {.child_setup = open_fd7, .child_arg = "/etc/hostname"};
     char t[16][128], fd1[64], target[128];
@@ -570,7 +535,8 @@ static void test_help_version(void **state)
 
 static void test_refusals(void **state)
 {
-    char text[PATH_MAX];
+    const char *text = tmp_path("not-elf.txt");
+    const char *fifo = tmp_path("kernel.fifo");
     struct run_result r;
     FILE *f;
 
@@ -578,7 +544,6 @@ static void test_refusals(void **state)
     spt(&r, NULL, "/nonexistent/app.spt", NULL);
     expect_refusal(&r, "cannot open");
     run_free(&r);
-    snprintf(text, sizeof text, "%s/not-elf.txt", guests);
     f = fopen(text, "w");
     assert_non_null(f);
     for (int i = 0; i < 20; i++)
@@ -595,13 +560,11 @@ static void test_refusals(void **state)
     expect_refusal(&r, "not a regular file");
     run_free(&r);
     /* A FIFO is refused at once, not waited on for a writer. */
-    snprintf(text, sizeof text, "%s/kernel.fifo", guests);
-    unlink(text);
-    assert_int_equal(mkfifo(text, 0600), 0);
-    spt(&r, NULL, text, NULL);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    spt(&r, NULL, fifo, NULL);
     expect_refusal(&r, "not a regular file");
     run_free(&r);
-    unlink(text);
+    unlink(fifo);
     spt(&r, NULL, "--frobnicate", guest("hello"), NULL);
     expect_refusal(&r, "unknown option '--frobnicate'");
     run_free(&r);
@@ -642,11 +605,10 @@ static void make_abi_variant(const char *path, uint32_t target,
 
 static void test_abi_refusals(void **state)
 {
-    char path[PATH_MAX];
+    const char *path = tmp_path("abi-variant.spt");
     struct run_result r;
 
     (void)state;
-    snprintf(path, sizeof path, "%s/abi-variant.spt", guests);
     make_abi_variant(path, 1, 2);
     spt(&r, NULL, path, NULL);
     expect_refusal(&r, "Solo5 hvt unikernel");
@@ -668,7 +630,6 @@ static void test_abi_refusals(void **state)
 
 int main(void)
 {
-    const char *build = getenv("SPT_BUILD") ? getenv("SPT_BUILD") : "build";
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello),
         cmocka_unit_test(test_hello_no_args),
@@ -698,7 +659,5 @@ int main(void)
         cmocka_unit_test(test_abi_refusals),
     };
 
-    snprintf(tender, sizeof tender, "%s/bin/solo5-spt", build);
-    snprintf(guests, sizeof guests, "%s/tests/guests", build);
-    return cmocka_run_group_tests_name("guests", tests, NULL, NULL);
+    return e2e_run("guests", tests, NULL, NULL);
 }

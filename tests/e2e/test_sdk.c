@@ -14,19 +14,12 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "files.h"
-#include "run.h"
+#include "e2e.h"
 
-static char sdk_bin[PATH_MAX], tender[PATH_MAX], tmp[PATH_MAX];
-
-static const char *path_in(const char *dir, const char *name)
+/* A program of the SDK: BUILD/sdk/bin/NAME. */
+static const char *sdk_tool(const char *name)
 {
-    static char p[16][PATH_MAX];
-    static int next;
-    char *s = p[next++ % 16];
-
-    snprintf(s, PATH_MAX, "%s/%s", dir, name);
-    return s;
+    return path_in(path_in(e2e.build, "sdk/bin"), name);
 }
 
 static void write_file(const char *path, const char *text)
@@ -41,9 +34,8 @@ static void write_file(const char *path, const char *text)
 /* Run "solo5-spt-mft gen" on json; returns the result. */
 static void gen(const char *json, struct run_result *r)
 {
-    const char *in = path_in(tmp, "m.json"), *out = path_in(tmp, "m.c");
-    const char *argv[] = {path_in(sdk_bin, "solo5-spt-mft"), "gen", in, out,
-                          NULL};
+    const char *in = tmp_path("m.json"), *out = tmp_path("m.c");
+    const char *argv[] = {sdk_tool("solo5-spt-mft"), "gen", in, out, NULL};
 
     write_file(in, json);
     assert_int_equal(run(argv, NULL, r), 0);
@@ -109,14 +101,12 @@ static void test_gen_refusals(void **state)
 /* Build app.c + manifest with the wrapper; query the result back. */
 static void test_build_and_query(void **state)
 {
-    const char *app = path_in(tmp, "app.c"), *json = path_in(tmp, "app.json");
-    const char *out = path_in(tmp, "app.spt");
-    const char *cc[] = {path_in(sdk_bin, "solo5-spt-cc"), "-O2", "-Wall",
-                        "-Werror", "-o", out, app, json, NULL};
-    const char *qm[] = {path_in(sdk_bin, "solo5-spt-mft"), "query-manifest",
-                        out, NULL};
-    const char *qa[] = {path_in(sdk_bin, "solo5-spt-mft"), "query-abi", out,
-                        NULL};
+    const char *app = tmp_path("app.c"), *json = tmp_path("app.json");
+    const char *out = tmp_path("app.spt");
+    const char *cc[] = {sdk_tool("solo5-spt-cc"), "-O2", "-Wall", "-Werror",
+                        "-o", out, app, json, NULL};
+    const char *qm[] = {sdk_tool("solo5-spt-mft"), "query-manifest", out, NULL};
+    const char *qa[] = {sdk_tool("solo5-spt-mft"), "query-abi", out, NULL};
     struct run_result r;
     json_error_t jerr;
     json_t *j, *devs;
@@ -164,9 +154,9 @@ static void test_build_and_query(void **state)
 
 static void test_query_refusals(void **state)
 {
-    const char *qm[] = {path_in(sdk_bin, "solo5-spt-mft"), "query-manifest",
-                        tender, NULL};
-    const char *bad[] = {path_in(sdk_bin, "solo5-spt-mft"), "frob", NULL};
+    const char *qm[] = {sdk_tool("solo5-spt-mft"), "query-manifest",
+                        e2e.tender, NULL};
+    const char *bad[] = {sdk_tool("solo5-spt-mft"), "frob", NULL};
     struct run_result r;
 
     (void)state;
@@ -182,9 +172,8 @@ static void test_query_refusals(void **state)
 
 static void test_wrapper_errors(void **state)
 {
-    const char *two[] = {path_in(sdk_bin, "solo5-spt-cc"), "a.json", "b.json",
-                         NULL};
-    const char *help[] = {path_in(sdk_bin, "solo5-spt-cc"), "--help", NULL};
+    const char *two[] = {sdk_tool("solo5-spt-cc"), "a.json", "b.json", NULL};
+    const char *help[] = {sdk_tool("solo5-spt-cc"), "--help", NULL};
     struct run_result r;
 
     (void)state;
@@ -200,24 +189,12 @@ static void test_wrapper_errors(void **state)
 
 int main(void)
 {
-    const char *build = getenv("SPT_BUILD") ? getenv("SPT_BUILD") : "build";
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gen_refusals),
         cmocka_unit_test(test_build_and_query),
         cmocka_unit_test(test_query_refusals),
         cmocka_unit_test(test_wrapper_errors),
     };
-    int rc;
 
-    snprintf(sdk_bin, sizeof sdk_bin, "%s/sdk/bin", build);
-    snprintf(tender, sizeof tender, "%s/bin/solo5-spt", build);
-    if (realpath(sdk_bin, tmp) == NULL)
-        return 1;
-    snprintf(sdk_bin, sizeof sdk_bin, "%s", tmp);
-    if (tmpdir_make(tmp, "sdk-test") != 0)
-        return 1;
-    rc = cmocka_run_group_tests_name("sdk", tests, NULL, NULL);
-    if (rc == 0 && tmpdir_remove(tmp) != 0)
-        rc = 1;
-    return rc;
+    return e2e_run("sdk", tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/message.h"
+
 #define FUZZ_FILE_NAME "fuzz.spt" /* the name the loader is given */
 
 #define fuzz_require(cond)                                                     \
@@ -27,8 +29,8 @@
 
 /*
  * A message the tender prints as "solo5-spt: <msg>": NUL-terminated within
- * its buffer, not empty, one line (no control character at all), and, when
- * prefix is not NULL, starting with it (the loader names the file first).
+ * its buffer, one line (message.h), and, when prefix is not NULL, starting
+ * with it (the loader names the file first).
  */
 static inline void fuzz_require_message(const char *msg, size_t cap,
                                         const char *prefix)
@@ -36,9 +38,7 @@ static inline void fuzz_require_message(const char *msg, size_t cap,
     size_t len = strnlen(msg, cap);
 
     fuzz_require(len < cap);
-    fuzz_require(len > 0);
-    for (size_t i = 0; i < len; i++)
-        fuzz_require((unsigned char)msg[i] >= 0x20 && msg[i] != 0x7f);
+    fuzz_require(message_is_one_line(msg));
     if (prefix != NULL)
         fuzz_require(strncmp(msg, prefix, strlen(prefix)) == 0);
 }

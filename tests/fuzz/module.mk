@@ -25,23 +25,24 @@ FUZZ_CHECK_SECONDS ?= 10
 
 $(FUZZ)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(HOST_INC) -MMD -MP -c $< -o $@
 
 FUZZ_LOADER_OBJS = $(LOADER_SRCS:%.c=$(FUZZ)/host/%.o)
-# The command-line parser and the helper that words its refusals, where
-# the tender has one.
-FUZZ_CMDLINE_SRCS = $(filter spt/cmdline.c spt/errf.c,$(SPT_SRCS))
+# The command-line parser and what it links in the tender (the device
+# kinds), with the libraries those use.
+FUZZ_CMDLINE_OBJS = $(SPT_CMDLINE_SRCS:%.c=$(FUZZ)/host/%.o) \
+	$(FUZZ_LOADER_OBJS) $(FUZZ)/host/filters/policy.o
 
 $(FUZZ)/fuzz_elf $(FUZZ)/fuzz_notes: $(FUZZ)/fuzz_%: \
 		$(FUZZ)/host/tests/fuzz/fuzz_%.o $(FUZZ_LOADER_OBJS)
 	$(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
 
 $(FUZZ)/fuzz_cmdline: $(FUZZ)/host/tests/fuzz/fuzz_cmdline.o \
-		$(FUZZ_CMDLINE_SRCS:%.c=$(FUZZ)/host/%.o)
+		$(FUZZ_CMDLINE_OBJS)
 	$(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $^
 
 $(FUZZ_SEEDS_TOOL): $(B)/host/tests/fuzz/seeds.o \
-		$(FUZZ_CMDLINE_SRCS:%.c=$(B)/host/%.o) $(LOADER_LIB)
+		$(SPT_CMDLINE_SRCS:%.c=$(B)/host/%.o) $(LOADER_LIB) $(FILTERS_LIB)
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
@@ -54,8 +55,10 @@ $(FUZZ_SEEDS): $(FUZZ_SEEDS_TOOL) $(ALL_SPT)
 fuzz: $(FUZZERS) $(FUZZ_SEEDS)
 	./tests/fuzz/fuzz.sh fuzz $(FUZZ) $(FUZZ_SECONDS)
 
-FUZZ_CHECK = ./tests/fuzz/fuzz.sh check $(FUZZ) $(FUZZ_CHECK_SECONDS)
-
-check: $(FUZZERS) $(FUZZ_SEEDS)
+# The suite of `make check`.
+CHECK_BANNER_fuzz := fuzz harnesses: regression cases and seeds, then a \
+	short run
+CHECK_NEEDS_fuzz := $(FUZZERS) $(FUZZ_SEEDS)
+CHECK_RUN_fuzz = @./tests/fuzz/fuzz.sh check $(FUZZ) $(FUZZ_CHECK_SECONDS)
 
 -include $(shell find $(FUZZ)/host -name '*.d' 2>/dev/null)

@@ -237,7 +237,7 @@ static int limit_seeds(const char *cmdline_dir)
 static int option_seeds(const char *cmdline_dir, const char *dict_path)
 {
     FILE *dict = fopen(dict_path, "w");
-    const char *p = cmdline_usage;
+    const char *p = cmdline_usage();
     unsigned n = 0;
     int rc = 0;
 

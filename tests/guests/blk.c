@@ -6,6 +6,10 @@
  *   rejects     every invalid request returns SOLO5_R_EINVAL
  *   ro SEED     reads match the pattern; a write returns an error result
  *   late MS     waits MS milliseconds, then writes the last block
+ *
+ * Driven by tests/e2e/test_block.c (data on disk, multi-block I/O, the
+ * SDK's refusals) and test_process.c (unprivileged, read-only and
+ * shrunk images).
  */
 #include "guest_util.h"
 #include "blk_pattern.h"

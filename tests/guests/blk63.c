@@ -1,6 +1,8 @@
 /*
  * blk63: 63 block devices d0..d62 at once; writes device i's number into
  * its first and last block and reads both back.
+ *
+ * Driven by tests/e2e/test_block.c (test_63_devices).
  */
 #include "guest_util.h"
 

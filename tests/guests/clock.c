@@ -5,6 +5,9 @@
  *             goes back
  *   loop N    N reads of solo5_clock_monotonic(), nothing else
  *   canary    print the stack-protector guard
+ *
+ * Driven by tests/e2e/test_guests.c (test_fast_clock,
+ * test_fast_clock_no_syscalls, test_canary).
  */
 #include "guest_util.h"
 

@@ -1,6 +1,9 @@
 /*
  * exit: the ways out.
  *   return N | exit N | abort | assert
+ *
+ * Driven by tests/e2e/test_guests.c (test_exits, test_abort,
+ * test_assert_quiet) and test_process.c (test_gdb, --x-supervise).
  */
 #include "guest_util.h"
 

@@ -1,6 +1,8 @@
 /*
  * fault: memory accesses the guest must not be able to make. The first
  * word of the command line says which; each should end in SIGSEGV.
+ *
+ * Driven by tests/e2e/test_guests.c (test_faults, test_exec_heap_flag).
  */
 #include "guest_util.h"
 

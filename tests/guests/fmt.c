@@ -1,5 +1,7 @@
 /*
  * fmt: the SDK's spt_snprintf against the results C's printf gives.
+ *
+ * Driven by tests/e2e/test_guests.c (test_sdk_printf).
  */
 #include "guest_util.h"
 

@@ -1,5 +1,7 @@
 /*
  * fpu: x87, SSE and SSE2 arithmetic give exact, known results.
+ *
+ * Driven by tests/e2e/test_guests.c (test_fpu).
  */
 #include "guest_util.h"
 

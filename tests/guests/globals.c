@@ -1,5 +1,7 @@
 /*
  * globals: .data, .rodata and .bss are initialised as the program says.
+ *
+ * Driven by tests/e2e/test_guests.c (test_globals).
  */
 #include "guest_util.h"
 

@@ -1,5 +1,8 @@
 /*
  * hello: prints SUCCESS and its command line, between markers.
+ *
+ * Driven by tests/e2e/test_guests.c (command lines, log levels, the
+ * tender's refusals) and test_process.c (--x-user, --mem).
  */
 #include "guest_util.h"
 

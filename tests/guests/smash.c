@@ -1,5 +1,7 @@
 /*
  * smash: overflows a stack buffer; the stack protector must catch it.
+ *
+ * Driven by tests/e2e/test_guests.c (test_stack_smash).
  */
 #include "guest_util.h"
 

@@ -26,6 +26,11 @@
  *
  * "CALLING" is printed just before the call, so a test can tell that a
  * kill came from the call and not from something earlier.
+ *
+ * Driven by tests/e2e/test_guests.c (test_forbidden_syscall) and
+ * test_process.c (test_supervise_names_call). Also built as syscall_blk,
+ * with two block devices (syscall_blk.json), for the escape matrix
+ * (tests/e2e/test_escape.c) and test_block.c (test_raw_calls).
  */
 #include "guest_util.h"
 

@@ -1,6 +1,8 @@
 /*
  * time: the clocks and solo5_yield().
  * Prints the wall clock (ns) for the test to compare with the host's.
+ *
+ * Driven by tests/e2e/test_guests.c (test_time).
  */
 #include "guest_util.h"
 

@@ -2,6 +2,8 @@
  * tls: thread-local storage through the Solo5 TLS API.
  *   ok      two TLS blocks, switched between, keep their own values
  *   nosetup a TLS variable used before any solo5_set_tls_base(): %fs is 0
+ *
+ * Driven by tests/e2e/test_guests.c (test_tls).
  */
 #include "guest_util.h"
 

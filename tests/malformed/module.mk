@@ -12,10 +12,13 @@ $(MALFORMED): $(B)/host/tests/malformed/malformed.o \
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
-# The cases live in a temporary directory, kept only when one fails.
-MALFORMED_CHECK = dir=$$(mktemp -d "$${TMPDIR:-/tmp}/spt-malformed.XXXXXX") && \
+# The suite of `make check`. The cases live in a temporary directory,
+# kept only when one fails.
+CHECK_BANNER_malformed := malformed-input corpus: ASan+UBSan tender, then \
+	real runs
+CHECK_NEEDS_malformed := asan $(MALFORMED)
+CHECK_RUN_malformed = @dir=$$(mktemp -d \
+	    "$${TMPDIR:-/tmp}/spt-malformed.XXXXXX") && \
 	if $(MALFORMED) "$$dir" $(ASAN_TENDER) $(TENDER) $(MALFORMED_BASES); \
 	then rm -rf "$$dir"; \
 	else echo "malformed: failing cases kept in $$dir/failed"; exit 1; fi
-
-check: $(MALFORMED)

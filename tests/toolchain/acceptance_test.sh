@@ -59,16 +59,19 @@ for probe in \
 done
 
 # --- 2. the README's sample, by a Solo5-style Makefile --------------------
-mkdir "$work/app"
+mkdir "$work/app" "$work/readme"
 cd "$work/app"
-awk -v dir="$work/app" '
-    /^\/\* app\.c \*\/$/ { in_c = 1 }
-    in_c && /^```$/ { in_c = 0; have_c = 1; next }
-    in_c { print > (dir "/app.c") }
-    have_c && !done && /^```json$/ { in_json = 1; next }
-    in_json && /^```$/ { in_json = 0; done = 1 }
-    in_json { print > (dir "/manifest.json") }
-' "$top/README.md"
+"$top/tests/readme_blocks.sh" "$top/README.md" "Build your own unikernel" \
+    "$work/readme"
+# Blocks in the README's order, N.LANG: app.c, and the first manifest.
+n=1
+while f=$(ls "$work/readme/$n".* 2>/dev/null) && [ -n "$f" ]; do
+    case $f in
+    *.c) ! grep -q '^/\* app\.c \*/' "$f" || cp "$f" app.c ;;
+    *.json) [ -e manifest.json ] || cp "$f" manifest.json ;;
+    esac
+    n=$((n + 1))
+done
 [ -s app.c ] && [ -s manifest.json ] ||
     fail "README.md: no app.c and manifest.json sample"
 run make -f "$src/solo5_app.mk" CC=$T-cc

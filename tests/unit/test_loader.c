@@ -24,6 +24,7 @@
 
 #include "elfgen.h"
 #include "loader.h"
+#include "message.h"
 
 #define FILE_NAME         "guest.spt"
 #define MEM_SIZE          0x200000ULL /* guest memory for these tests: 2 MiB */
@@ -97,7 +98,7 @@ static bool refused_with(int rc, const struct loader_err *err,
 
     return rc == -1 && strncmp(err->msg, prefix, strlen(prefix)) == 0 &&
            strstr(err->msg + strlen(prefix), cause) != NULL &&
-           strchr(err->msg, '\n') == NULL;
+           message_is_one_line(err->msg);
 }
 
 /* Macros, so that a failure reports the line of the test. */

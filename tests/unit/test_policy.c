@@ -9,6 +9,7 @@
  * and one test makes the same calls under the real kernel to show that the
  * two agree.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,6 +33,7 @@
 
 #include "bpf_sim.h"
 #include "policy.h"
+#include "solo5/spt_abi.h"
 
 #ifndef SYS_epoll_pwait2
 #define SYS_epoll_pwait2 441
@@ -54,6 +56,12 @@
 
 #define KiB 1024ULL
 #define MiB (1024ULL * KiB)
+
+/* What the tender offers a device of this geometry (solo5/spt_abi.h). */
+static uint64_t offered_max_io(uint64_t capacity, uint64_t bs)
+{
+    return spt_block_dev_max_io(POLICY_BLOCK_MAX_IO, capacity, bs);
+}
 
 /* ---- the simulator itself ---- */
 
@@ -449,10 +457,10 @@ static void fixture_reset(struct fixture *f)
 
 static void compile(struct fixture *f)
 {
-    char err[256] = "";
+    int rc = policy_compile(&f->policy, &f->bpf);
 
-    if (policy_compile(&f->policy, &f->bpf, err, sizeof err) != 0)
-        fail_msg("policy_compile: %s", err);
+    if (rc != 0)
+        fail_msg("policy_compile: %s", strerror(-rc));
     assert_int_equal(bpf_sim_check(&f->bpf.prog), BPF_SIM_OK);
 }
 
@@ -834,7 +842,7 @@ static void test_block_single_32768(void **state)
 static void check_multi_block_io(struct fixture *f, uint64_t bs,
                                  uint64_t capacity)
 {
-    uint64_t max_io = policy_block_max_io(capacity);
+    uint64_t max_io = offered_max_io(capacity, bs);
     uint64_t last_multi = capacity - max_io;
 
     assert_int_equal(max_io, POLICY_BLOCK_MAX_IO);
@@ -890,16 +898,27 @@ static void test_block_multi_32768(void **state)
     check_multi_block_sizes(state, 32768);
 }
 
-static void test_block_max_io_by_capacity(void **state)
+/* The offer a device gets, at its edges (the guest computes the same). */
+static void test_block_max_io_by_geometry(void **state)
 {
+    const uint64_t max = POLICY_BLOCK_MAX_IO;
+
     (void)state;
-    assert_int_equal(policy_block_max_io(0), 0);
-    assert_int_equal(policy_block_max_io(POLICY_BLOCK_MAX_IO - 512), 0);
-    assert_int_equal(policy_block_max_io(POLICY_BLOCK_MAX_IO),
-                     POLICY_BLOCK_MAX_IO);
-    assert_int_equal(policy_block_max_io(1ULL << 40), POLICY_BLOCK_MAX_IO);
+    assert_int_equal(offered_max_io(0, 512), 0);
+    assert_int_equal(offered_max_io(max - 512, 512), 0);
+    assert_int_equal(offered_max_io(max, 512), max);
+    assert_int_equal(offered_max_io(1ULL << 40, 512), max);
+    assert_int_equal(offered_max_io(1ULL << 40, max / 2), max);
+    assert_int_equal(offered_max_io(1ULL << 40, max / 2 + 1), 0);
+    assert_int_equal(offered_max_io(1ULL << 40, 0), 0);
+    assert_int_equal(spt_block_dev_max_io(max, 1ULL << 40, 3 * 512), 0);
+    assert_int_equal(spt_block_dev_max_io(3 * 512, 1ULL << 40, 512), 0);
+    assert_int_equal(spt_block_dev_max_io(1024, 1024, 512), 1024);
+    assert_int_equal(spt_block_dev_max_io(0, 1ULL << 40, 512), 0);
+    assert_int_equal(spt_block_dev_max_io(1ULL << 63, UINT64_MAX, 512),
+                     1ULL << 63);
     /* A power of two, so that a masked comparison can bound the count. */
-    assert_int_equal(POLICY_BLOCK_MAX_IO & (POLICY_BLOCK_MAX_IO - 1), 0);
+    assert_int_equal(max & (max - 1), 0);
 }
 
 /* A max_io the masked rule cannot express leaves single blocks only. */
@@ -933,9 +952,11 @@ static void test_block_refuses_impossible_geometry(void **state)
     struct fixture *f = *state;
 
     assert_int_equal(policy_add_block(&f->policy, BLOCK_FD, 4096, 0, 0, "x"),
-                     -1);
+                     -EINVAL);
     assert_int_equal(policy_add_block(&f->policy, BLOCK_FD, 256, 512, 0, "x"),
-                     -1);
+                     -EINVAL);
+    assert_int_equal(policy_add_block(&f->policy, BLOCK_FD, 4096, 768, 0, "x"),
+                     -EINVAL);
     assert_int_equal(f->policy.n, 0);
 }
 
@@ -946,10 +967,10 @@ static void test_block_devices_are_kept_apart(void **state)
 
     add_core(f);
     assert_int_equal(policy_add_block(&f->policy, BLOCK_FD, small, 512,
-                                      policy_block_max_io(small), "small"),
+                                      offered_max_io(small, 512), "small"),
                      0);
     assert_int_equal(policy_add_block(&f->policy, UNUSED_FD, large, 4096,
-                                      policy_block_max_io(large), "large"),
+                                      offered_max_io(large, 4096), "large"),
                      0);
     compile(f);
     expect_io(f, true, BLOCK_FD, 512, small - 512);
@@ -1019,21 +1040,18 @@ struct block_dev {
 };
 
 /*
- * The rules of policy.c, written out: what the filter must admit. Several
- * blocks (or none: a count of 0 is a multiple too) only with a max_io of a
- * power of two, of at least two blocks, inside the device.
+ * What the filter must admit: what the guest's bindings believe it admits
+ * (spt_block_io_admitted), for the offer the device got. Every call judged
+ * below checks that the filter and the guest agree.
  */
 static bool block_rules_admit(const struct block_dev *dev, uint64_t count,
                               uint64_t offset)
 {
-    uint64_t bs = dev->bs, capacity = dev->capacity, max_io = dev->max_io;
-    bool multi_block =
-        max_io >= 2 * bs && max_io <= capacity && (max_io & (max_io - 1)) == 0;
+    uint64_t dev_max_io =
+        spt_block_dev_max_io(dev->max_io, dev->capacity, dev->bs);
 
-    if (count == bs && offset <= capacity - bs)
-        return true;
-    return multi_block && count % bs == 0 && count <= max_io &&
-           offset <= capacity - max_io;
+    return spt_block_io_admitted(dev_max_io, dev->capacity, dev->bs, offset,
+                                 count);
 }
 
 struct io_tally {
@@ -1136,7 +1154,7 @@ static void test_block_admitted_io_stays_inside(void **state)
 
         for (size_t c = 0; c < ARRAY_SIZE(capacities); c++) {
             struct block_dev dev = {BLOCK_FD, bs, capacities[c],
-                                    policy_block_max_io(capacities[c])};
+                                    offered_max_io(capacities[c], bs)};
 
             build_block_policy(f, &dev);
             judge_boundary_grid(f, &dev, &tally);
@@ -1168,8 +1186,10 @@ static struct block_dev many_device(unsigned i)
     static const uint64_t sizes[] = {512, 4096, 32768};
     uint64_t capacity = ((uint64_t)(i / 2) << 32) + (i + 1) * MiB;
 
-    return (struct block_dev){MANY_FIRST_FD + i, sizes[i % ARRAY_SIZE(sizes)],
-                              capacity, policy_block_max_io(capacity)};
+    uint64_t bs = sizes[i % ARRAY_SIZE(sizes)];
+
+    return (struct block_dev){MANY_FIRST_FD + i, bs, capacity,
+                              offered_max_io(capacity, bs)};
 }
 
 /* The counts where one device's rules change their answer. */
@@ -1235,18 +1255,10 @@ static void test_policy_compile_sizes(void **state)
     assert_killed(f, X32_BIT | SYS_write, CONSOLE_FD, GUEST_BUFFER, 1);
 }
 
-static void assert_one_line(const char *msg)
-{
-    assert_true(msg[0] != '\0');
-    if (strchr(msg, '\n') != NULL)
-        fail_msg("message of more than one line: '%s'", msg);
-}
-
-/* Too many rules for one filter: refused cleanly, with one line. */
+/* Too many rules for one filter: refused cleanly. */
 static void test_policy_compile_refuses_oversized_filter(void **state)
 {
     struct fixture *f = *state;
-    char err[256] = "";
 
     /* About 28 instructions a device: 150 devices do not fit. */
     add_core(f);
@@ -1254,9 +1266,7 @@ static void test_policy_compile_refuses_oversized_filter(void **state)
         assert_int_equal(policy_add_block(&f->policy, 10 + i, 1ULL << 30, 512,
                                           POLICY_BLOCK_MAX_IO, "disk"),
                          0);
-    assert_int_equal(policy_compile(&f->policy, &f->bpf, err, sizeof err), -1);
-    assert_one_line(err);
-    assert_non_null(strstr(err, "4096"));
+    assert_int_equal(policy_compile(&f->policy, &f->bpf), -E2BIG);
     assert_null(f->bpf.prog.filter);
     assert_int_equal(f->bpf.prog.len, 0);
 }
@@ -1264,26 +1274,22 @@ static void test_policy_compile_refuses_oversized_filter(void **state)
 static void test_policy_compile_reports_rule_libseccomp_refuses(void **state)
 {
     struct fixture *f = *state;
-    struct policy_rule bad = {.nr = SYS_write, .call = "bogus", .nargs = 1};
-    char err[256] = "";
+    struct policy_rule bad = {.nr = SYS_write, .nargs = 1};
 
     bad.arg[0] = (struct policy_arg){
         .index = 6, .cmp = POLICY_EQ, .value = 1, .name = "seventh"};
     add_core(f);
     assert_int_equal(policy_add(&f->policy, &bad), 0);
-    assert_int_equal(policy_compile(&f->policy, &f->bpf, err, sizeof err), -1);
-    assert_one_line(err);
-    assert_non_null(strstr(err, "bogus"));
+    assert_true(policy_compile(&f->policy, &f->bpf) < 0);
     assert_null(f->bpf.prog.filter);
 }
 
 static void test_policy_add_refuses_too_many_conditions(void **state)
 {
     struct fixture *f = *state;
-    struct policy_rule r = {
-        .nr = SYS_write, .call = "write", .nargs = POLICY_MAX_ARGS + 1};
+    struct policy_rule r = {.nr = SYS_write, .nargs = POLICY_MAX_ARGS + 1};
 
-    assert_int_equal(policy_add(&f->policy, &r), -1);
+    assert_int_equal(policy_add(&f->policy, &r), -EINVAL);
     assert_int_equal(f->policy.n, 0);
 }
 
@@ -1337,7 +1343,7 @@ static void test_policy_print_lists_every_rule(void **state)
     add_core(f);
     assert_int_equal(policy_add_net(&f->policy, NET_FD, "service"), 0);
     assert_int_equal(policy_add_block(&f->policy, BLOCK_FD, 1 * MiB, 512,
-                                      policy_block_max_io(1 * MiB), "storage"),
+                                      offered_max_io(1 * MiB, 512), "storage"),
                      0);
     compile(f);
     text = print_to_string(f, true);
@@ -1454,7 +1460,7 @@ static void test_kernel_agrees_with_simulator(void **state)
     struct timespec ts;
     /* The child keeps its own TLS: ARCH_SET_FS to the base it has. */
     uint64_t fs_base = current_fs_base(), buf = (uintptr_t)&ts;
-    uint64_t bs = 512, max_io = policy_block_max_io(K_CAPACITY);
+    uint64_t bs = 512, max_io = offered_max_io(K_CAPACITY, bs);
     const struct kernel_call calibrate =
         NATIVE("exit_group(0)", SYS_exit_group, 0);
     const struct kernel_call calls[] = {
@@ -1576,7 +1582,7 @@ int main(void)
         POLICY_TEST(test_block_multi_512),
         POLICY_TEST(test_block_multi_4096),
         POLICY_TEST(test_block_multi_32768),
-        cmocka_unit_test(test_block_max_io_by_capacity),
+        cmocka_unit_test(test_block_max_io_by_geometry),
         POLICY_TEST(test_block_unusable_max_io_means_single_blocks),
         POLICY_TEST(test_block_refuses_impossible_geometry),
         POLICY_TEST(test_block_devices_are_kept_apart),

@@ -52,13 +52,49 @@ struct spt_ext_header {
 
 /*
  * Multi-block I/O: the tender's policy admits pread64/pwrite64 of any
- * multiple of the block size up to max_io_size bytes (see filters/).
+ * multiple of the block size up to max_io_size bytes, on every device where
+ * spt_block_dev_max_io() says so, as spt_block_io_admitted() says.
  */
 #define SPT_EXT_BLOCK_MAGIC 0x314b4c4254505300ULL /* "\0SPTBLK1" */
 struct spt_ext_block {
     struct spt_ext_header h;
     uint64_t max_io_size;
 };
+
+/*
+ * The largest multi-block request on one device, given the tender's
+ * max_io_size: 0 (one block per call) unless max_io_size is a power of two
+ * of at least two blocks that fits in the device. The tender's policy and
+ * the guest's bindings both compute it here, so they cannot disagree.
+ */
+static inline uint64_t spt_block_dev_max_io(uint64_t max_io_size,
+                                            uint64_t capacity,
+                                            uint64_t block_size)
+{
+    if (block_size == 0 || (block_size & (block_size - 1)) != 0 ||
+        max_io_size / 2 < block_size ||
+        (max_io_size & (max_io_size - 1)) != 0 || max_io_size > capacity)
+        return 0;
+    return max_io_size;
+}
+
+/*
+ * Does a device's allowlist admit one pread64/pwrite64 of count bytes at
+ * offset? One block anywhere in the device (what Solo5 admits); with a
+ * dev_max_io from spt_block_dev_max_io(), any multiple of the block size
+ * up to dev_max_io (zero included) at offsets up to capacity - dev_max_io,
+ * so that no admitted call reaches past the end. block_size is a power of
+ * two no larger than capacity.
+ */
+static inline int spt_block_io_admitted(uint64_t dev_max_io, uint64_t capacity,
+                                        uint64_t block_size, uint64_t offset,
+                                        uint64_t count)
+{
+    if (count == block_size && offset <= capacity - block_size)
+        return 1;
+    return dev_max_io != 0 && (count & (block_size - 1)) == 0 &&
+           count <= dev_max_io && offset <= capacity - dev_max_io;
+}
 
 /* Fast clock: the host vDSO's clock_gettime, callable from the guest. */
 #define SPT_EXT_CLOCK_MAGIC 0x314b4c4354505300ULL /* "\0SPTCLK1" */
@@ -72,6 +108,31 @@ struct spt_ext_clock {
 struct spt_ext_random {
     struct spt_ext_header h;
     uint8_t bytes[32];
+};
+
+/*
+ * Fuzzing (solo5-spt --x-fuzz, --x-fuzz-persistent, --x-fuzz-input=FILE):
+ * this run's input and, under a fuzzer, the coverage map. Only fuzzing
+ * runs have this record. Plain data, for any runtime that can use it.
+ *
+ * input points at a uint32_t length, then the bytes (AFL++'s layout for
+ * shared-memory test cases); the guest may only read it. cov_map, when not
+ * 0, is cov_map_size bytes of AFL++'s coverage map, for the guest to count
+ * edges in. In persistent mode (next_fd >= 0) the guest writes 4 bytes to
+ * done_fd when it has finished with an input, then reads 4 bytes from
+ * next_fd: the value 1 means the next input is in place; anything else, or
+ * end of file, means there is none. Otherwise both are -1.
+ */
+#define SPT_EXT_FUZZ_MAGIC 0x315a554654505300ULL /* "\0SPTFUZ1" */
+#define SPT_FUZZ_INPUT_MAX (1024 * 1024)         /* AFL++'s MAX_FILE */
+struct spt_ext_fuzz {
+    struct spt_ext_header h;
+    uint64_t input;
+    uint64_t input_max;
+    uint64_t cov_map;
+    uint64_t cov_map_size;
+    int32_t next_fd;
+    int32_t done_fd;
 };
 
 #endif /* SOLO5_SPT_ABI_H */

@@ -1,0 +1,77 @@
+/*
+ * launch.h: the last steps before the guest, run from a region of their own.
+ *
+ * The tender cannot leave itself out of the guest's address space while
+ * it runs there, so its last acts are done by a few hundred bytes of code
+ * with no C library (launch_blob.c), copied into a fresh read+execute
+ * mapping, reading a plan from a read-only one and running on the signal
+ * stack. That code unmaps everything else, installs the allowlist, resets
+ * every register and jumps. What stays mapped is listed in the README.
+ *
+ * The plan is plain data shared by both sides: C99 types only.
+ */
+#ifndef SPT_LAUNCH_H
+#define SPT_LAUNCH_H
+
+#include <stdint.h>
+
+#define LAUNCH_MAX_UNMAP 16
+#define LAUNCH_MSG_SIZE  64
+
+struct launch_range {
+    uint64_t start, end;
+};
+
+/* How the vector and x87 state is reset. */
+enum launch_fpu {
+    LAUNCH_FPU_NONE,   /* no x87/SSE state to reset (not on x86_64) */
+    LAUNCH_FPU_FXRSTOR, /* legacy area only: x87, MXCSR, xmm0-15 */
+    LAUNCH_FPU_XRSTOR, /* every enabled component to its initial state */
+};
+
+/* What launch_main() is told to do; see launch.c for who fills what. */
+struct launch_plan {
+    uint64_t guest_sp;  /* mem_size - 8 */
+    uint64_t boot_info; /* %rdi at entry */
+
+    /* Unmapped first: everything but guest memory, the launch region,
+     * the signal stack and the kernel's [vvar]/[vdso] when kept. */
+    uint64_t nunmap;
+    struct launch_range unmap[LAUNCH_MAX_UNMAP];
+
+    /* The allowlist waits at the bottom of the signal stack (a struct
+     * sock_fprog, then the program) and is zeroed once installed. */
+    uint64_t fprog;
+    struct launch_range filter_copy;
+    uint64_t seccomp_flags; /* SECCOMP_FILTER_FLAG_NEW_LISTENER or 0 */
+
+    /* The signal stack, which the launch code runs on. */
+    struct launch_range stack;
+
+    /* Register state at entry. */
+    uint64_t fpu;        /* enum launch_fpu */
+    uint64_t xsave_mask; /* the components XRSTOR initialises */
+    uint64_t fpu_area;   /* 64-byte aligned, in this plan's region */
+
+    /* How each way a launch can fail begins ("solo5-spt: ...: errno "),
+     * the number is added by the launch code. */
+    char msg_unmap[LAUNCH_MSG_SIZE];
+    char msg_filter[LAUNCH_MSG_SIZE];
+};
+
+/*
+ * In the blob (launch_blob.c), found by the tender at the same offsets in
+ * its copy: the entry, which switches to stack_top and runs the plan; the
+ * handler for SIGTERM, SIGINT and SIGHUP and its (never used) restorer;
+ * the 8 bytes the guest's entry point is written to.
+ */
+void launch_enter(const struct launch_plan *plan, uint64_t stack_top)
+    __attribute__((noreturn));
+void launch_signal_exit(int sig);
+void launch_sigreturn(void);
+extern uint64_t launch_entry_slot;
+
+/* The blob's extent in the tender (the linker names a section's ends). */
+extern const char __start_spt_launch[], __stop_spt_launch[];
+
+#endif /* SPT_LAUNCH_H */
