@@ -3,6 +3,8 @@
 #   make                 build the tender, the SDK and the examples
 #   make demo            build, then run the example unikernels
 #   make check           build, build the tests, then run every test
+#   make golden-update   rewrite the policy goldens (tests/golden/) from
+#                        what the tender prints now, for review (root)
 #   make fuzz            fuzz the loader and the command line, FUZZ_SECONDS
 #                        (default 60) per harness
 #   make bench           build, then measure the guests against their limits
@@ -32,13 +34,14 @@ HOST_INC := -Iloader -Ifilters -Ispt -Iguest-abi/include
 # at start-up, and it lives far above guest memory.
 TENDER_LDFLAGS := -static-pie
 
-.PHONY: all demo check bench fuzz install uninstall clean deps
+.PHONY: all demo check golden-update bench fuzz install uninstall clean deps
 .DEFAULT_GOAL := all
 
 # Every object waits for the package check of the goals asked for, so a
 # missing package is named before anything compiles, and building never
 # demands a test-only tool.
-DEPS_KIND := $(if $(filter check bench fuzz,$(MAKECMDGOALS)),test,build)
+DEPS_TEST_GOALS := check golden-update bench fuzz
+DEPS_KIND := $(if $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test,build)
 DEPS_STAMP := $(B)/.deps-$(DEPS_KIND)
 $(DEPS_STAMP): mk/deps.sh
 	@./mk/deps.sh $(DEPS_KIND)
@@ -76,6 +79,7 @@ all: $(TENDER) $(SDK_FILES) $(EXAMPLES)
 CHECK_SUITES := \
 	$(UNIT_TESTS) \
 	compat \
+	golden \
 	sdk \
 	guests \
 	block \
@@ -102,6 +106,13 @@ check_suite = @echo "== $(CHECK_BANNER_$(1))"$(newline)$(CHECK_RUN_$(1))\
 	$(newline)
 check: all $(foreach s,$(CHECK_SUITES),$(CHECK_NEEDS_$(s)))
 	$(foreach s,$(CHECK_SUITES),$(call check_suite,$(s)))
+
+# What `make check` compares with tests/golden/ (the net guest's copy is
+# in the net suite, which has a tap), rewritten on purpose only: review the
+# result with `git diff tests/golden` before committing it.
+golden-update: all $(TEST_PROGS)
+	SPT_BUILD=$(B) ./tests/golden/test_golden.sh --update-golden
+	SPT_BUILD=$(B) ./tests/net/test_net.sh --update-golden
 
 DEMO_IMG := $(B)/examples/blk.img
 demo: all

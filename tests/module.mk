@@ -37,7 +37,10 @@ $(COMPAT): $(B)/host/tests/compat/solo5_compat.o
 $(E2E_TESTS): $(B)/tests/e2e/%: $(B)/host/tests/e2e/%.o $(E2E_LIB)
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ $(E2E_LDLIBS) -lcmocka
-$(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
+# Those that read the allowlist (tests/lib/allowlist.c) and the SDK's JSON.
+E2E_ALLOWLIST := $(addprefix $(B)/tests/e2e/test_,guests block escape)
+$(E2E_ALLOWLIST): $(B)/host/tests/lib/allowlist.o
+$(E2E_ALLOWLIST) $(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
 $(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o
 
 # What test_escape's guests try to execve: static, no C library.
@@ -92,6 +95,9 @@ $(COMPAT) $(ALL_SPT)
     { echo "solo5_compat accepted a non-guest"; exit 1; }
 endef
 
+CHECK_BANNER_golden := the allowlist of each example guest, as in \
+	tests/golden
+CHECK_RUN_golden = SPT_BUILD=$(B) ./tests/golden/test_golden.sh
 CHECK_BANNER_sdk := SDK tools
 CHECK_RUN_sdk = SPT_BUILD=$(B) $(B)/tests/e2e/test_sdk
 CHECK_BANNER_guests := guest end-to-end tests
