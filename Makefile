@@ -67,6 +67,7 @@ include tests/asan/module.mk
 include tests/malformed/module.mk
 include tests/fuzz/module.mk
 include tests/container/module.mk
+include tests/toolchain/module.mk
 
 # The tests are built by `make check` (they need the test packages).
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES)
@@ -89,6 +90,8 @@ CHECK_SUITES := \
 	container \
 	docs \
 	install \
+	toolchain \
+	toolchain_dropin \
 	asan_unit \
 	malformed \
 	fuzz
@@ -127,10 +130,12 @@ $(MAN_PAGE): docs/solo5-spt.1.in
 	sed 's|@VERSION@|$(VERSION)|' $< >$@
 check: $(MAN_PAGE)
 
-# The pkg-config file carries the installed wrapper's own flags, so that
-# build systems that call the compiler themselves use the same ones.
+# The pkg-config file carries the installed driver's own flags, so that
+# build systems that call the compiler themselves use the same ones, with
+# every path under ${prefix}: PKG_CONFIG_SYSROOT_DIR and --define-prefix
+# then find a staged or moved SDK.
 PC_FILE = $(DESTDIR)$(PREFIX)/lib/pkgconfig/solo5-bindings-spt.pc
-INSTALL_BINS = $(TENDER) $(SDK_CC) $(SDK_MFT)
+INSTALL_BINS = $(TENDER) $(SDK_BIN)
 install: $(TENDER) $(SDK_FILES) $(MAN_PAGE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/solo5-spt \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
@@ -142,12 +147,15 @@ install: $(TENDER) $(SDK_FILES) $(MAN_PAGE)
 	install -m 644 $(SDK_TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/solo5-spt
 	install -m 644 $(SDK_ABI_HEADERS) \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5
-	{ echo "Name: solo5-bindings-spt"; \
-	  echo "Description: Solo5 spt bindings of the solo5-spt SDK"; \
-	  echo "Version: $(VERSION)"; \
-	  echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
-	  echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
-	} | sed 's|$(DESTDIR)$(PREFIX)|$(PREFIX)|g' >$(PC_FILE)
+	cp -R $(SDK_COMPILER_DIR) $(DESTDIR)$(PREFIX)/include/solo5-spt/
+	{ echo "prefix=$(PREFIX)"; \
+	  { echo "Name: solo5-bindings-spt"; \
+	    echo "Description: Solo5 spt bindings of the solo5-spt SDK"; \
+	    echo "Version: $(VERSION)"; \
+	    echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
+	    echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
+	  } | sed "s|$$(realpath $(DESTDIR)$(PREFIX))|\$${prefix}|g"; \
+	} >$(PC_FILE)
 
 # Exactly what install put there, named from the same lists; then the
 # directories that are ours alone, when nothing else is left in them.
@@ -161,6 +169,7 @@ uninstall:
 	    $(addprefix $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5/,\
 	        $(notdir $(SDK_ABI_HEADERS))) \
 	    $(PC_FILE) $(DESTDIR)$(PREFIX)/share/man/man1/$(notdir $(MAN_PAGE))
+	rm -rf $(DESTDIR)$(PREFIX)/include/solo5-spt/$(notdir $(SDK_COMPILER_DIR))
 	rmdir $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt \
 	    $(DESTDIR)$(PREFIX)/lib/solo5-spt 2>/dev/null || true

@@ -22,8 +22,8 @@ test -x "$bin/solo5-spt" && test -x "$bin/solo5-spt-cc" &&
     test -x "$bin/solo5-spt-mft"
 cmp "$B/share/man/man1/solo5-spt.1" \
     "$stage/opt/spt/share/man/man1/solo5-spt.1"
-grep -q '^Cflags: .*-I/opt/spt/include/solo5-spt' \
-    "$stage/opt/spt/lib/pkgconfig/solo5-bindings-spt.pc"
+PKG_CONFIG_LIBDIR=$stage/opt/spt/lib/pkgconfig pkg-config --cflags \
+    solo5-bindings-spt | grep -q -- '-I/opt/spt/include/solo5-spt'
 if grep -q "$stage" "$stage/opt/spt/lib/pkgconfig/solo5-bindings-spt.pc"; then
     echo "install_test: the .pc file names the staging directory" >&2
     exit 1
