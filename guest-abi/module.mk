@@ -35,7 +35,9 @@ BINDINGS_LIB := $(SDK)/lib/solo5-spt/solo5_spt.o
 STUB_LIB := $(SDK)/lib/solo5-spt/solo5_stub.o
 # The empty manifest an spt link gets when its inputs bring none.
 MFT_DEFAULT := $(SDK)/lib/solo5-spt/default_manifest.a
-SDK_LIBFILES := $(BINDINGS_LIB) $(STUB_LIB) $(MFT_DEFAULT) \
+# The coverage runtime, which links with --fuzz add (sdk.sh names it).
+COV_LIB := $(SDK)/lib/solo5-spt/solo5_spt_cov.o
+SDK_LIBFILES := $(BINDINGS_LIB) $(STUB_LIB) $(MFT_DEFAULT) $(COV_LIB) \
 	$(SDK)/lib/solo5-spt/spt.ld $(SDK_SH)
 GUEST_WARN := -O2 -g -Wall -Wextra -Werror
 
@@ -76,6 +78,9 @@ $(SDK_MFT): $(SDK_ELFTOOL)
 	cp $< $@
 
 $(B)/host/guest-abi/%.o: HOST_INC := -Iloader -Iguest-abi/include
+# The coverage runtime, for its unit test (tests/unit/test_coverage.c).
+$(B)/host/guest-abi/coverage/%.o: HOST_INC := -Iguest-abi/include \
+	-Iguest-abi/bindings
 
 # The start-up code sets the stack-protector canary: it runs unprotected.
 $(B)/guest/guest-abi/bindings/start.o: GUEST_EXTRA := -fno-stack-protector
@@ -87,6 +92,12 @@ $(B)/guest/guest-abi/bindings/start_asm.o: guest-abi/bindings/start.S \
 		$(SDK_DRIVER)
 	@mkdir -p $(@D)
 	$(SDK_CC) -c $< -o $@
+
+# On every edge of an instrumented guest: no frame of its own.
+$(B)/guest/guest-abi/coverage/coverage.o: GUEST_EXTRA := -fomit-frame-pointer
+$(COV_LIB): $(B)/guest/guest-abi/coverage/coverage.o
+	@mkdir -p $(@D)
+	cp $< $@
 
 $(BINDINGS_LIB): $(BINDINGS_OBJS)
 	@mkdir -p $(@D)

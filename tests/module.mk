@@ -6,7 +6,7 @@ TEST_CFLAGS := -Itests/lib -Wno-format-truncation
 TEST_LINK := $(CC) -pie
 
 UNIT_TESTS := $(B)/tests/unit/test_loader $(B)/tests/unit/test_cmdline \
-	$(B)/tests/unit/test_policy
+	$(B)/tests/unit/test_policy $(B)/tests/unit/test_coverage
 COMPAT := $(B)/tests/compat/solo5_compat
 # The end-to-end tests: tests/e2e/test_NAME.c, linked with tests/lib.
 E2E_TESTS := $(addprefix $(B)/tests/e2e/test_,guests sdk block escape process)
@@ -29,6 +29,12 @@ $(B)/tests/unit/test_policy: $(B)/host/tests/unit/test_policy.o \
 		$(B)/host/tests/lib/bpf_sim.o $(FILTERS_LIB)
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ -lseccomp -ljansson -lcmocka
+
+# The guests' coverage runtime, compiled for the host.
+$(B)/tests/unit/test_coverage: $(B)/host/tests/unit/test_coverage.o \
+		$(B)/host/guest-abi/coverage/coverage.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^ -lcmocka
 
 $(COMPAT): $(B)/host/tests/compat/solo5_compat.o
 	@mkdir -p $(@D)

@@ -32,9 +32,20 @@ void spt_log(enum spt_log_level level, const char *fmt, ...)
 void spt_abort(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
-/* block.c, clock.c: read their extension records at start-up. */
+/* block.c, clock.c, fuzz.c: read their extension records at start-up. */
 void spt_block_init(void);
 void spt_clock_init(void);
+void spt_fuzz_init(void);
+
+/*
+ * The coverage runtime (guest-abi/coverage), in guests built with
+ * solo5-spt-cc --fuzz only: fuzz.c calls it when it is linked. Started
+ * once before any instrumented code runs, with the fuzzing record (NULL
+ * without one) and the guest memory size; told of every input that
+ * spt_fuzz_next() hands out (first: the first one).
+ */
+void spt_cov_start(const struct spt_ext_fuzz *fuzz, uint64_t mem_size);
+void spt_cov_input(bool first);
 
 /* The manifest entry of handle h if it is attached and of type, or NULL. */
 struct mft_entry *spt_mft_entry(solo5_handle_t h, uint32_t type);

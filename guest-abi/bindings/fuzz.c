@@ -4,11 +4,25 @@
  * Without the record (a normal run, or the Solo5 tender) there is none.
  * In persistent mode the guest says it is done with an input and waits for
  * the next on the two descriptors the record names.
+ *
+ * A guest built with solo5-spt-cc --fuzz also has the coverage runtime,
+ * which is started here and told of each input; other guests do not link
+ * it, and these weak references are then null.
  */
 #include "bindings.h"
 #include "sys.h"
 
+#pragma weak spt_cov_start
+#pragma weak spt_cov_input
+
 static bool given; /* the first input was handed out */
+
+/* Before solo5_app_main, hence before any instrumented code. */
+void spt_fuzz_init(void)
+{
+    if (spt_cov_start)
+        spt_cov_start(spt_ext_fuzz, spt_bi->mem_size);
+}
 
 bool spt_fuzz_input(const uint8_t **data, size_t *len)
 {
@@ -48,10 +62,16 @@ static bool next_input(void)
 
 bool spt_fuzz_next(const uint8_t **data, size_t *len)
 {
+    bool first = !given;
+
     if (spt_ext_fuzz == NULL)
         return false;
     if (given && !next_input())
         return false;
     given = true;
-    return spt_fuzz_input(data, len);
+    if (!spt_fuzz_input(data, len))
+        return false;
+    if (spt_cov_input)
+        spt_cov_input(first);
+    return true;
 }

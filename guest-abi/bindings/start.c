@@ -147,6 +147,7 @@ void spt_start(const struct spt_boot_info *bi)
 
     spt_bi = bi;
     ext_scan();
+    spt_fuzz_init();
     canary_init();
     start_info.cmdline = cmdline_options(bi->cmdline);
     banner(heap_start);
