@@ -53,13 +53,23 @@ out=$("$bin/solo5-spt" --block:storage=disk.img app.spt --solo5:quiet) ||
 [ "$status" = 3 ] || { echo "install_test: status $status, expected 3" >&2; exit 1; }
 [ "$out" = "installed SDK works" ] ||
     { echo "install_test: output '$out'" >&2; exit 1; }
-echo "install_test: installed tender and SDK build and run a unikernel"
+# A fuzzing build too: its coverage runtime is installed.
+"$bin/solo5-spt-cc" --fuzz -O2 -o fuzz.spt app.c manifest.json
+status=0
+out=$("$bin/solo5-spt" --block-ro:storage=disk.img --x-fuzz-input=app.c \
+    fuzz.spt --solo5:quiet) || status=$?
+if [ "$status" != 3 ] || [ "$out" != "installed SDK works" ]; then
+    echo "install_test: --fuzz: status $status, output '$out'" >&2
+    exit 1
+fi
+echo "install_test: installed tender and SDK build and run a unikernel," \
+    "also for fuzzing"
 
 # Uninstall, twice (the second finds nothing to do): what is left must be
 # the other files and directories only, none of them ours.
 cd "$top"
 rm -f "$stage/app.c" "$stage/manifest.json" "$stage/app.spt" \
-    "$stage/disk.img"
+    "$stage/fuzz.spt" "$stage/disk.img"
 make -s B="$B" uninstall PREFIX=/opt/spt DESTDIR="$stage" >/dev/null
 make -s B="$B" uninstall PREFIX=/opt/spt DESTDIR="$stage" >/dev/null
 find "$stage" ! -type d | sort >"$stage.after"

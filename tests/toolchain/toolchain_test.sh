@@ -269,4 +269,113 @@ expect_status 0 "-objcopy"
 # 20-byte header, 4 bytes of padding, 8 + 3 x 104 bytes of manifest
 [ "$(wc -c <note.bin)" = 344 ] || fail "-objcopy: $(wc -c <note.bin) bytes"
 
+# --- --fuzz: instrumented, with the coverage runtime, still a guest -------
+cat >fz.c <<'EOF'
+#include "solo5.h"
+#include "solo5_spt.h"
+int solo5_app_main(const struct solo5_start_info *si)
+{
+    const uint8_t *data;
+    size_t len;
+
+    (void)si;
+    if (!spt_fuzz_input(&data, &len)) {
+        spt_printf("no input\n");
+        return 0;
+    }
+    spt_printf("input of %zu bytes, the first '%c'\n", len,
+               len ? data[0] : '-');
+    return 5;
+}
+EOF
+printf 'fuzz' >fz.in
+# expect_instrumented FILE FUNCTION WHAT: FILE's code calls FUNCTION
+expect_instrumented()
+{
+    checks=$((checks + 1))
+    objdump -dr "$1" | grep -q "call .*<$2>\|R_X86_64_PLT32[[:space:]]*$2-" ||
+        fail "$3: no call to $2"
+}
+# expect_defines FILE FUNCTION WHAT: FILE has FUNCTION's code
+expect_defines()
+{
+    checks=$((checks + 1))
+    nm "$1" | grep -q " T $2\$" || fail "$3: $2 not defined"
+}
+# expect_guest FILE WHAT: a guest that runs, with an input and without
+expect_guest()
+{
+    run "$tender" "$1" --solo5:quiet
+    expect_status 0 "$2, a normal run"
+    expect_out "no input" "$2, a normal run"
+    # No extension record at all, as under the Solo5 tender.
+    run "$tender" --x-no-extensions "$1" --solo5:quiet
+    expect_status 0 "$2 without records"
+    expect_out "no input" "$2 without records"
+    run "$tender" --x-fuzz-input=fz.in "$1" --solo5:quiet
+    expect_status 5 "$2 under --x-fuzz-input"
+    expect_out "input of 4 bytes, the first 'f'" "$2 under --x-fuzz-input"
+    run sh -c 'printf XY | "$1" --x-fuzz "$2" --solo5:quiet' sh "$tender" "$1"
+    expect_status 5 "$2 under --x-fuzz, input on stdin"
+    expect_out "input of 2 bytes, the first 'X'" "$2 under --x-fuzz"
+    "$compat" "$1" >/dev/null || fail "$2 breaks Solo5's loading rules"
+}
+
+run "$bin/solo5-spt-cc" --fuzz -c fz.c -o fz.o
+expect_status 0 "--fuzz -c"
+expect_instrumented fz.o __sanitizer_cov_trace_pc "--fuzz -c"
+run "$bin/solo5-spt-cc" --fuzz -o fz.spt fz.c
+expect_status 0 "--fuzz"
+expect_instrumented fz.spt __sanitizer_cov_trace_pc "--fuzz"
+expect_defines fz.spt __sanitizer_cov_trace_pc "--fuzz"
+expect_guest fz.spt "--fuzz"
+# Objects compiled with --fuzz, linked with it too.
+run "$bin/solo5-spt-cc" -o fz-objects.spt --fuzz fz.o
+expect_status 0 "--fuzz, a link of objects"
+expect_guest fz-objects.spt "--fuzz, a link of objects"
+# Without --fuzz, neither the instrumentation nor the runtime.
+"$bin/solo5-spt-cc" -o fz-plain.spt fz.c
+checks=$((checks + 1))
+! nm fz-plain.spt | grep -q __sanitizer_cov ||
+    fail "a link without --fuzz has coverage: $(nm fz-plain.spt | grep cov)"
+expect_guest fz-plain.spt "fz.c without --fuzz"
+
+run "$bin/solo5-spt-cc" --fuzz=clang -Wall -Werror -o fzc.spt fz.c
+expect_status 0 "--fuzz=clang"
+expect_instrumented fzc.spt __sanitizer_cov_trace_pc_guard "--fuzz=clang"
+expect_defines fzc.spt __sanitizer_cov_trace_pc_guard "--fuzz=clang"
+# The guards the runtime numbers are kept, between the linker's bounds.
+checks=$((checks + 1))
+guards=$(nm fzc.spt | awk '$3 == "__start___sancov_guards" { s = $1 }
+    $3 == "__stop___sancov_guards" { e = $1 }
+    END { print (s != "" && e != "" && e > s) ? "kept" : "lost" }')
+[ "$guards" = kept ] || fail "--fuzz=clang: no guards between the bounds"
+expect_guest fzc.spt "--fuzz=clang"
+
+# Solo5's name takes it too; the stub bindings link with it.
+run "$bin/$T-cc" --fuzz -z solo5-abi=spt -o fz-solo5.spt fz.c
+expect_status 0 "$T-cc --fuzz"
+expect_instrumented fz-solo5.spt __sanitizer_cov_trace_pc "$T-cc --fuzz"
+expect_guest fz-solo5.spt "$T-cc --fuzz"
+run "$bin/$T-cc" --fuzz conftest.c
+expect_status 0 "$T-cc --fuzz, a stub link"
+rm -f a.out
+
+run "$bin/solo5-spt-cc" --fuzz=icc -o bad.spt fz.c
+expect_refused "^solo5-spt-cc: --fuzz=icc: unknown" "--fuzz=icc"
+expect_absent bad.spt "--fuzz=icc"
+# Other build systems get the same flags: the instrumentation added to the
+# compiler's, the runtime to the linker's.
+run "$bin/solo5-spt-cc" --print-cflags
+plain_cflags=$out
+run "$bin/solo5-spt-cc" --fuzz --print-cflags
+expect_status 0 "--fuzz --print-cflags"
+checks=$((checks + 1))
+[ "$(printf '%s\n' "$out" | sed 's/ -fsanitize-coverage=trace-pc / /')" = \
+    "$plain_cflags" ] || fail "--fuzz --print-cflags: $out"
+run "$bin/solo5-spt-cc" --fuzz --print-ldflags
+expect_status 0 "--fuzz --print-ldflags"
+expect_out "$("$bin/solo5-spt-cc" --print-ldflags |
+    sed 's/ -l:solo5_spt\.o/ -l:solo5_spt_cov.o&/')" "--fuzz --print-ldflags"
+
 echo "toolchain_test: $checks checks passed"
