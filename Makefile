@@ -7,6 +7,8 @@
 #                        what the tender prints now, for review (root)
 #   make fuzz            fuzz the loader and the command line, FUZZ_SECONDS
 #                        (default 60) per harness
+#   make fuzz-demo       AFL++ finds the bug planted in examples/fuzz, at
+#                        most FUZZ_DEMO_SECONDS (default 60), and replays it
 #   make bench           build, then measure the guests against their limits
 #   make install         PREFIX=/usr/local DESTDIR= (staged installs)
 #   make uninstall       the same PREFIX and DESTDIR: remove what install put

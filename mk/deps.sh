@@ -5,6 +5,8 @@
 #   mk/deps.sh test     that, and what `make check`, `make bench` and
 #                       `make fuzz` need on top
 #   mk/deps.sh list build|test    print the packages, one per line
+#   mk/deps.sh hint afl     print the command that installs AFL++, which
+#                           `make fuzz-demo` needs (and installs nothing)
 #
 # As root, missing packages are installed; otherwise the exact command to
 # run is printed and the script fails, so the build stops there.
@@ -20,14 +22,21 @@ build_packages="gcc make libc6-dev libseccomp-dev libjansson-dev"
 # and ethtool (network tests); strace and gdb (guest and process tests);
 # clang, its sanitizer and libFuzzer runtimes and llvm (fuzz harnesses,
 # symbolized reports); runc (the container test); autoconf (configure
-# probes of the toolchain); afl++ (fuzzing the tender); pkg-config (the
-# installed .pc file); groff-base (checking the man page).
+# probes of the toolchain); afl++ (fuzzing the tender, and unikernels
+# through it: also `make fuzz-demo`); pkg-config (the installed .pc file);
+# groff-base (checking the man page).
+afl_packages="afl++"
 test_packages="libcmocka-dev iproute2 iputils-ping ethtool strace gdb
-clang libclang-rt-14-dev llvm runc autoconf afl++ pkg-config groff-base"
+clang libclang-rt-14-dev llvm runc autoconf $afl_packages pkg-config
+groff-base"
 
 usage() {
-    echo "usage: mk/deps.sh build|test|list build|test" >&2
+    echo "usage: mk/deps.sh build|test|list build|test|hint afl" >&2
     exit 1
+}
+
+install_command() { # PACKAGE...
+    echo "sudo apt-get install -y --no-install-recommends $*"
 }
 
 wanted() { # build|test
@@ -44,6 +53,14 @@ if [ "$1" = list ]; then
     wanted "$2" | tr ' ' '\n'
     exit 0
 fi
+if [ "$1" = hint ]; then
+    if [ $# != 2 ] || [ "$2" != afl ]; then
+        usage
+    fi
+    # shellcheck disable=SC2086 # a list of words
+    install_command $afl_packages
+    exit 0
+fi
 [ $# = 1 ] || usage
 packages=$(wanted "$1")
 
@@ -58,8 +75,8 @@ done
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "solo5-spt: missing Debian packages ($1):$missing" >&2
-    echo "solo5-spt: install them with:" \
-        "sudo apt-get install -y --no-install-recommends$missing" >&2
+    # shellcheck disable=SC2086 # a list of words
+    echo "solo5-spt: install them with: $(install_command $missing)" >&2
     exit 1
 fi
 echo "solo5-spt: installing missing Debian packages ($1):$missing"
