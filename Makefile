@@ -70,6 +70,7 @@ include tests/malformed/module.mk
 include tests/fuzz/module.mk
 include tests/container/module.mk
 include tests/toolchain/module.mk
+include tests/afl/module.mk
 
 # The tests are built by `make check` (they need the test packages).
 all: $(TENDER) $(SDK_FILES) $(EXAMPLES)
@@ -96,7 +97,8 @@ CHECK_SUITES := \
 	toolchain_dropin \
 	asan_unit \
 	malformed \
-	fuzz
+	fuzz \
+	afl
 $(foreach s,$(CHECK_SUITES),$(if $(value CHECK_RUN_$(s)),,\
 	$(error make check: no CHECK_RUN_$(s) for suite $(s))))
 
