@@ -42,7 +42,9 @@ golden policy-blk.txt "blk: single- and multi-block rules" \
     "$T" --x-print-policy "$BLK" "$EX/blk.spt"
 golden policy-blk-no-extensions.txt "blk under --x-no-extensions: one block" \
     "$T" --x-print-policy --x-no-extensions "$BLK" "$EX/blk.spt"
-golden policy-blk.json "blk, as JSON" \
+golden policy-hello.json "hello, as JSON, with the BPF bytes" \
+    "$T" --x-print-policy=json "$EX/hello.spt"
+golden policy-blk.json "blk, as JSON, with the BPF bytes" \
     "$T" --x-print-policy=json "$BLK" "$EX/blk.spt"
 
 if [ "$GOLDEN_UPDATE" = yes ]; then
