@@ -3,6 +3,8 @@
 #   make                 build the tender, the SDK, the examples and tests
 #   make demo            build, then run the example unikernels
 #   make check           build, then run every test
+#   make golden-update   rewrite the golden copies (tests/golden/) from
+#                        what is seen now, for review (root)
 #   make fuzz            fuzz the loader and the command line, FUZZ_SECONDS
 #                        (default 60) per harness
 #   make bench           build, then measure the guests against their limits
@@ -29,7 +31,7 @@ HOST_INC := -Iloader -Ifilters -Ispt -Iguest-abi/include
 # at start-up, and it lives far above guest memory.
 TENDER_LDFLAGS := -static-pie
 
-.PHONY: all demo check bench fuzz install clean deps
+.PHONY: all demo check golden-update bench fuzz install clean deps
 .DEFAULT_GOAL := all
 
 DEPS_STAMP := $(B)/.deps-ok
@@ -88,6 +90,11 @@ check_suite = @echo "== $(CHECK_BANNER_$(1))"$(newline)$(CHECK_RUN_$(1))\
 	$(newline)
 check: all $(foreach s,$(CHECK_SUITES),$(CHECK_NEEDS_$(s)))
 	$(foreach s,$(CHECK_SUITES),$(call check_suite,$(s)))
+
+# What `make check` compares with tests/golden/, rewritten on purpose only:
+# review the result with `git diff tests/golden` before committing it.
+golden-update: all
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_process --update-golden
 
 DEMO_IMG := $(B)/examples/blk.img
 demo: all

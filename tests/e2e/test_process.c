@@ -1,9 +1,13 @@
 /*
  * test_process.c: the tender as a well-mannered process (issue "container
- * grade"): signals, core dumps and debugging, what the guest can read,
- * privileges, memory, disks; and the --x-supervise diagnostics.
+ * grade"): signals, core dumps and debugging, what the guest can see (its
+ * mappings, memory, registers and what ps shows: issue 10), privileges,
+ * memory, disks; and the --x-supervise diagnostics.
  * Root-only cases skip when not root; CI runs as root.
+ *
+ *   test_process [--update-golden]   (make golden-update: tests/golden)
  */
+#include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -23,6 +27,16 @@
 
 #include "e2e.h"
 #include "files.h"
+#include "solo5/spt_abi.h"
+
+/*
+ * The --mem of the runs that look at guest memory (MiB), and the size of
+ * the tender's signal stack. Reading another process's maps, memory or
+ * system call needs root: the guest is not dumpable.
+ */
+#define MEM          64
+#define MEM_OPT      "--mem=64"
+#define SIGNAL_STACK (64 * 1024UL)
 
 static long now_ms(void)
 {
@@ -63,6 +77,28 @@ static bool guest_running(pid_t pid)
     for (int i = 0; i < 300; i++) {
         if (strstr(proc_line(pid, "status", "Seccomp:"), "\t2\n"))
             return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+/*
+ * Wait until pid waits in guest code: in epoll_pwait, which only the
+ * guest's solo5_yield calls, so the launch code has finished. Reading
+ * /proc/PID/syscall needs root. The stack pointer it waits with, if sp.
+ */
+static bool guest_idle(pid_t pid, uint64_t *sp)
+{
+    for (int i = 0; i < 300; i++) {
+        const char *line = proc_line(pid, "syscall", "281 ");
+        unsigned long v[8];
+
+        if (sscanf(line, "281 %lx %lx %lx %lx %lx %lx %lx %lx", &v[0], &v[1],
+                   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+            if (sp)
+                *sp = v[6];
+            return true;
+        }
         usleep(10000);
     }
     return false;
@@ -239,7 +275,173 @@ static void test_gdb(void **state)
     run_free(&r);
 }
 
-/* ---- what the guest can read ------------------------------------------ */
+/* ---- what the guest can see -------------------------------------------- */
+
+/* The guest's PT_LOAD segments, page-rounded, as mapped at fixed places. */
+struct layout {
+    unsigned nloads;
+    uint64_t start[8], end[8];
+};
+
+static void layout_read(const char *kernel, struct layout *g)
+{
+    int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+    Elf64_Ehdr eh;
+
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &eh, sizeof eh, 0), sizeof eh);
+    g->nloads = 0;
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+
+        assert_int_equal(pread(fd, &ph, sizeof ph,
+                               (off_t)(eh.e_phoff + i * sizeof ph)),
+                         sizeof ph);
+        if (ph.p_type != PT_LOAD)
+            continue;
+        assert_true(g->nloads < 8);
+        g->start[g->nloads] = ph.p_vaddr & ~0xfffUL;
+        g->end[g->nloads++] = (ph.p_vaddr + ph.p_memsz + 0xfff) & ~0xfffUL;
+    }
+    close(fd);
+}
+
+/*
+ * An address in guest memory as the golden copy writes it: the start
+ * ("loadN") or end ("loadN.end") of the guest's N-th PT_LOAD segment,
+ * "mem_size" for the top of guest memory, otherwise in hex. The copy so
+ * holds for any build of the guest, and still says which segment each
+ * mapping is.
+ */
+static void guest_address(const struct layout *g, uint64_t a, bool end,
+                          char *out, size_t size)
+{
+    for (unsigned i = 0; i < g->nloads; i++)
+        if (a == (end ? g->end[i] : g->start[i])) {
+            snprintf(out, size, "load%u%s", i, end ? ".end" : "");
+            return;
+        }
+    if (end && a == MEM * 1024UL * 1024)
+        snprintf(out, size, "mem_size");
+    else
+        snprintf(out, size, "0x%lx", (unsigned long)a);
+}
+
+/*
+ * /proc/PID/maps, one line per mapping, addresses normalised:
+ *   guest START-END PERM      guest memory (guest_address)
+ *   anonymous PERM SIZE       elsewhere and nameless; the size of a
+ *                             read-only one (the launch plan) is left
+ *                             out, as it follows the CPU's XSAVE area
+ *   [NAME] PERM               the kernel's; [vvar_vclock], split off
+ *                             [vvar] by Linux 6.13, is left out so the
+ *                             copy holds for older kernels too
+ *   file PERM PATH            anything mapped from a file
+ */
+static void maps_normalised(pid_t pid, const char *kernel, char *out,
+                            size_t size)
+{
+    char path[64], line[512];
+    struct layout g;
+    size_t len = 0;
+    FILE *maps;
+
+    layout_read(kernel, &g);
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    maps = fopen(path, "re");
+    assert_non_null(maps);
+    out[0] = '\0';
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long lo, hi;
+        char perm[8], name[PATH_MAX] = "", a[32], b[32];
+        int at = 0;
+
+        assert_int_equal(sscanf(line, "%lx-%lx %7s %*x %*s %*u %n", &lo, &hi,
+                                perm, &at),
+                         3);
+        assert_true(at > 0);
+        sscanf(line + at, "%4095[^\n]", name);
+        if (lo >= SPT_HOST_MEM_BASE && hi <= MEM * 1024UL * 1024) {
+            guest_address(&g, lo, false, a, sizeof a);
+            guest_address(&g, hi, true, b, sizeof b);
+            len += (size_t)snprintf(out + len, size - len, "guest %s-%s %s\n",
+                                    a, b, perm);
+        } else if (name[0] == '\0' && strcmp(perm, "r--p") == 0) {
+            len += (size_t)snprintf(out + len, size - len, "anonymous %s\n",
+                                    perm);
+        } else if (name[0] == '\0') {
+            len += (size_t)snprintf(out + len, size - len,
+                                    "anonymous %s %lu KiB\n", perm,
+                                    (hi - lo) / 1024);
+        } else if (strcmp(name, "[vvar_vclock]") == 0) {
+            continue;
+        } else if (name[0] == '[') {
+            len += (size_t)snprintf(out + len, size - len, "%s %s\n", name,
+                                    perm);
+        } else {
+            len += (size_t)snprintf(out + len, size - len, "file %s %s\n",
+                                    perm, name);
+        }
+        assert_true(len < size);
+    }
+    fclose(maps);
+}
+
+/* Where the guest of a run of argv is: the tender, or its child. */
+static pid_t guest_of(pid_t pid, bool supervised)
+{
+    pid_t g = supervised ? child_of(pid) : pid;
+
+    assert_true(g > 0);
+    assert_true(guest_running(g));
+    assert_true(guest_idle(g, NULL));
+    return g;
+}
+
+/* The maps of an idle sleep guest started with argv, against a copy. */
+static void maps_check(const char *golden, const char *const *argv,
+                       const char *kernel, bool supervised)
+{
+    char text[4096];
+    pid_t pid = run_start(argv, NULL), g;
+
+    assert_true(pid > 0);
+    g = guest_of(pid, supervised);
+    maps_normalised(g, kernel, text, sizeof text);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+    expect_golden(golden, text);
+}
+
+/*
+ * Exactly guest memory, the launch region and the kernel's mappings stay
+ * (README, "What the guest can see"): tests/golden/maps.txt for a guest
+ * handed the vDSO clock, alone, with a block device and under
+ * --x-supervise (the guest's process); maps-no-extensions.txt without it.
+ */
+static void test_maps_golden(void **state)
+{
+    char blk[PATH_MAX + 32];
+    const char *plain[] = {e2e.tender, MEM_OPT, guest("sleep"),
+                           "--solo5:quiet", "60000", NULL};
+    const char *with_blk[] = {e2e.tender, MEM_OPT, blk, guest("sleep_blk"),
+                              "--solo5:quiet", "60000", NULL};
+    const char *supervised[] = {e2e.tender, MEM_OPT, "--x-supervise",
+                                guest("sleep"), "--solo5:quiet", "60000",
+                                NULL};
+    const char *no_ext[] = {e2e.tender, MEM_OPT, "--x-no-extensions",
+                            guest("sleep"), "--solo5:quiet", "60000", NULL};
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    make_image(tmp_path("maps.img"), 65536);
+    snprintf(blk, sizeof blk, "--block:storage=%s", tmp_path("maps.img"));
+    maps_check("maps.txt", plain, guest("sleep"), false);
+    maps_check("maps.txt", with_blk, guest("sleep_blk"), false);
+    maps_check("maps.txt", supervised, guest("sleep"), true);
+    maps_check("maps-no-extensions.txt", no_ext, guest("sleep"), false);
+}
 
 /* Every readable mapping of pid searched for each needle. */
 static void memory_scan(pid_t pid, const char *const *needles, bool *found)
@@ -602,14 +804,19 @@ static void test_supervise_forwards_signals(void **state)
     finish(pid, 143);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --update-golden (make golden-update): only what has golden copies. */
+    const struct CMUnitTest golden[] = {
+        cmocka_unit_test(test_maps_golden),
+    };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signals_end_guest),
         cmocka_unit_test(test_sigterm_as_pid1),
         cmocka_unit_test(test_sigpipe_ignored),
         cmocka_unit_test(test_no_core_by_default),
         cmocka_unit_test(test_gdb),
+        cmocka_unit_test(test_maps_golden),
         cmocka_unit_test(test_host_data_wiped),
         cmocka_unit_test(test_capabilities_dropped),
         cmocka_unit_test(test_user_switch),
@@ -624,5 +831,11 @@ int main(void)
         cmocka_unit_test(test_supervise_forwards_signals),
     };
 
+    if (!e2e_golden_args(argc, argv)) {
+        fprintf(stderr, "usage: %s [--update-golden]\n", argv[0]);
+        return 2;
+    }
+    if (e2e_update_golden)
+        return e2e_run("process", golden, NULL, NULL);
     return e2e_run("process", tests, NULL, NULL);
 }
