@@ -65,12 +65,16 @@ GUEST_VARIANT_NAMES := $(filter-out %.c,$(subst =, ,$(GUEST_VARIANTS)))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
 	$(wildcard tests/guests/*.c)) \
 	$(GUEST_VARIANT_NAMES:%=$(B)/tests/guests/%.spt)
+# GUEST_FLAGS_NAME: more flags for guest NAME.
+#   regs         its own entry point, before _start (test_process)
+GUEST_FLAGS_regs := -Wl,-e,regs_entry
 .SECONDEXPANSION:
 $(B)/tests/guests/%.spt: $$(call guest_source,$$*) \
 		$$(wildcard tests/guests/$$*.json) tests/guests/guest_util.h \
 		tests/guests/blk_pattern.h $(SDK_FILES)
 	@mkdir -p $(@D)
-	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
+	$(SDK_CC) $(GUEST_WARN) $(GUEST_FLAGS_$*) -o $@ \
+	    $(filter %.c %.json,$^)
 
 TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS)

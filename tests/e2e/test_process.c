@@ -7,6 +7,7 @@
  *
  *   test_process [--update-golden]   (make golden-update: tests/golden)
  */
+#include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -638,6 +639,112 @@ static void test_memory_scan(void **state)
     }
 }
 
+/* XCR0, or 0 without XSAVE. */
+static uint64_t host_xcr0(void)
+{
+    unsigned a, b, c, d;
+    uint32_t lo, hi;
+
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+        return 0;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Whether text has the whole line fmt formats; the line is kept in line. */
+static bool has_line(const char *text, char *line, size_t size,
+                     const char *fmt, ...)
+{
+    size_t n;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, size, fmt, ap);
+    va_end(ap);
+    n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+        if ((p == text || p[-1] == '\n') && p[n] == '\n')
+            return true;
+    return false;
+}
+
+/*
+ * The first line of the guest's dump that is not as specified (or that
+ * is missing), or NULL: general registers 0 but %rdi (the boot info) and
+ * %rsp (mem_size - 8), the flags 0x202 (IF and the always-set bit 1), x87
+ * and SSE control at their defaults, every vector register the CPU has
+ * and k0-k7 zero, every other component of XCR0 initial or zero.
+ */
+static const char *registers_wrong(const char *out, uint64_t xcr0)
+{
+    static const char *const gprs[16] = {
+        "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+        "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+    };
+    static char line[128];
+    bool avx512 = (xcr0 & 0xe0) == 0xe0, avx = xcr0 & 4;
+    const char *vec = avx512 ? "zmm" : avx ? "ymm" : "xmm";
+
+    for (int i = 0; i < 16; i++)
+        if (!has_line(out, line, sizeof line, "%s 0x%lx", gprs[i],
+                      i == 5   ? SPT_BOOT_INFO_BASE
+                      : i == 7 ? MEM * 1024UL * 1024 - 8
+                               : 0UL))
+            return line;
+    if (!has_line(out, line, sizeof line, "rflags 0x202") ||
+        !has_line(out, line, sizeof line, "fcw 0x37f") ||
+        !has_line(out, line, sizeof line, "mxcsr 0x1f80") ||
+        !has_line(out, line, sizeof line, "xcr0 0x%lx", (unsigned long)xcr0))
+        return line;
+    if (!has_line(out, line, sizeof line, "x87 init") &&
+        !has_line(out, line, sizeof line, "x87 fsw=0x0 ftw=0x0 st=zero"))
+        return "x87 init";
+    for (unsigned i = 0; i < (avx512 ? 32u : 16u); i++)
+        if (!has_line(out, line, sizeof line, "%s%u 0", vec, i))
+            return line;
+    for (unsigned i = 0; avx512 && i < 8; i++)
+        if (!has_line(out, line, sizeof line, "k%u 0", i))
+            return line;
+    if (count_lines_with(out, "nonzero") != 0)
+        return "component N init (or zero)";
+    if (!has_line(out, line, sizeof line, "DONE"))
+        return line;
+    return NULL;
+}
+
+/*
+ * The registers the guest's first instruction sees (tests/guests/regs.c
+ * records and prints them), as registers_wrong says, with the long path
+ * and the environment that the vector registers once carried into the
+ * guest.
+ */
+static void test_registers_at_entry(void **state)
+{
+    char blk[PATH_MAX + 32];
+    const char *argv[] = {e2e.tender, MEM_OPT, blk, guest("regs"),
+                          "--solo5:quiet", NULL};
+    struct run_opts o = {.child_setup = plant_secrets};
+    uint64_t xcr0 = host_xcr0();
+    struct run_result r;
+    const char *wrong;
+
+    (void)state;
+    if (xcr0 == 0) {
+        print_message("no XSAVE on this CPU: the guest cannot record\n");
+        skip();
+    }
+    secrets_make(blk, sizeof blk);
+    run_checked(argv, &o, &r);
+    expect_status(&r, 0);
+    wrong = registers_wrong(r.out, xcr0);
+    if (wrong) {
+        print_error("the guest saw:\n");
+        print_text(r.out);
+        fail_msg("expected a line '%s'", wrong);
+    }
+    run_free(&r);
+}
+
 /* ---- privileges -------------------------------------------------------- */
 
 static void test_capabilities_dropped(void **state)
@@ -944,6 +1051,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_gdb),
         cmocka_unit_test(test_maps_golden),
         cmocka_unit_test(test_memory_scan),
+        cmocka_unit_test(test_registers_at_entry),
         cmocka_unit_test(test_capabilities_dropped),
         cmocka_unit_test(test_user_switch),
         cmocka_unit_test(test_block_guest_unprivileged),
