@@ -852,6 +852,66 @@ static void test_registers_at_entry(void **state)
     run_free(&r);
 }
 
+/*
+ * What `ps` shows of pid, running sleep_blk with the words "--solo5:quiet
+ * 60000 GUESTWORD_b2e8": its command line is "solo5-spt" and those words,
+ * no path and no option of the tender; comm is solo5-spt; as root, the
+ * environment is seen to be empty.
+ */
+static void ps_check(pid_t pid)
+{
+    static const char want[] = "solo5-spt\0--solo5:quiet\00060000\0"
+                               "GUESTWORD_b2e8";
+    char path[64], got[4096];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    n = read(fd, got, sizeof got);
+    close(fd);
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(got, want, sizeof want);
+    assert_string_equal(proc_line(pid, "comm", ""), "solo5-spt\n");
+    if (geteuid() != 0)
+        return;
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, got, sizeof got), 0);
+    close(fd);
+}
+
+/* A guest alone, and under --x-supervise, where the supervisor too. */
+static void test_ps(void **state)
+{
+    char blk[PATH_MAX + 32];
+    const char *alone[] = {e2e.tender, MEM_OPT, blk, guest("sleep_blk"),
+                           "--solo5:quiet", "60000", "GUESTWORD_b2e8", NULL};
+    const char *supervised[] = {e2e.tender, "--x-supervise", MEM_OPT, blk,
+                                guest("sleep_blk"), "--solo5:quiet", "60000",
+                                "GUESTWORD_b2e8", NULL};
+    pid_t pid, g;
+
+    (void)state;
+    make_image(tmp_path("ps.img"), 65536);
+    snprintf(blk, sizeof blk, "--block:storage=%s", tmp_path("ps.img"));
+    pid = start(alone, NULL);
+    ps_check(pid);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+    pid = run_start(supervised, NULL);
+    assert_true(pid > 0);
+    g = child_of(pid);
+    assert_true(g > 0);
+    assert_true(guest_running(g));
+    ps_check(g);
+    ps_check(pid);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+}
+
 /* ---- privileges -------------------------------------------------------- */
 
 static void test_capabilities_dropped(void **state)
@@ -1161,6 +1221,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_maps_golden),
         cmocka_unit_test(test_memory_scan),
         cmocka_unit_test(test_registers_at_entry),
+        cmocka_unit_test(test_ps),
         cmocka_unit_test(test_capabilities_dropped),
         cmocka_unit_test(test_user_switch),
         cmocka_unit_test(test_block_guest_unprivileged),
