@@ -1035,6 +1035,7 @@ static bool thp_available(void)
     return line[0] && !strstr(line, "[never]");
 }
 
+/* Reading smaps_rollup of a guest, which is not dumpable, needs root. */
 static void test_hugepages(void **state)
 {
     const char *plain[] = {e2e.tender, guest("sleep"), "--solo5:quiet", "60000",
@@ -1044,6 +1045,8 @@ static void test_hugepages(void **state)
     pid_t pid;
 
     (void)state;
+    if (geteuid() != 0)
+        skip();
     pid = start(plain, NULL);
     assert_int_equal(atol(proc_line(pid, "smaps_rollup", "AnonHugePages:") +
                           14), 0);
