@@ -1,17 +1,21 @@
 # solo5-spt: the one entry point.
 #
-#   make                 build the tender, the SDK, the examples and tests
+#   make                 build the tender, the SDK and the examples
 #   make demo            build, then run the example unikernels
-#   make check           build, then run every test
-#   make golden-update   rewrite the golden copies (tests/golden/) from
-#                        what is seen now, for review (root)
+#   make check           build, build the tests, then run every test
+#   make golden-update   rewrite the golden copies (tests/golden/: the
+#                        policies, the guest's mappings) from what is seen
+#                        now, for review (root)
 #   make fuzz            fuzz the loader and the command line, FUZZ_SECONDS
 #                        (default 60) per harness
 #   make bench           build, then measure the guests against their limits
 #   make install         PREFIX=/usr/local DESTDIR= (staged installs)
+#   make uninstall       the same PREFIX and DESTDIR: remove what install put
 #   make clean
 #
-# Missing Debian packages are installed first (as root), or named.
+# Missing Debian packages are installed first (as root), or named:
+# building needs only the build list of mk/deps.sh, the tests also its
+# test list.
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -31,12 +35,17 @@ HOST_INC := -Iloader -Ifilters -Ispt -Iguest-abi/include
 # at start-up, and it lives far above guest memory.
 TENDER_LDFLAGS := -static-pie
 
-.PHONY: all demo check golden-update bench fuzz install clean deps
+.PHONY: all demo check golden-update bench fuzz install uninstall clean deps
 .DEFAULT_GOAL := all
 
-DEPS_STAMP := $(B)/.deps-ok
+# Every object waits for the package check of the goals asked for, so a
+# missing package is named before anything compiles, and building never
+# demands a test-only tool.
+DEPS_TEST_GOALS := check golden-update bench fuzz
+DEPS_KIND := $(if $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test,build)
+DEPS_STAMP := $(B)/.deps-$(DEPS_KIND)
 $(DEPS_STAMP): mk/deps.sh
-	@./mk/deps.sh
+	@./mk/deps.sh $(DEPS_KIND)
 	@mkdir -p $(@D) && touch $@
 deps: $(DEPS_STAMP)
 
@@ -58,8 +67,11 @@ include tests/bench/module.mk
 include tests/asan/module.mk
 include tests/malformed/module.mk
 include tests/fuzz/module.mk
+include tests/container/module.mk
+include tests/toolchain/module.mk
 
-all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
+# The tests are built by `make check` (they need the test packages).
+all: $(TENDER) $(SDK_FILES) $(EXAMPLES)
 
 # `make check` runs these suites, in this order, and stops at the first
 # that fails. Suite NAME is defined beside what it tests: CHECK_BANNER_NAME
@@ -68,6 +80,7 @@ all: $(TENDER) $(SDK_FILES) $(EXAMPLES) $(TEST_PROGS)
 CHECK_SUITES := \
 	$(UNIT_TESTS) \
 	compat \
+	golden \
 	sdk \
 	guests \
 	block \
@@ -75,7 +88,11 @@ CHECK_SUITES := \
 	escape_supervised \
 	process \
 	net \
+	container \
+	docs \
 	install \
+	toolchain \
+	toolchain_dropin \
 	asan_unit \
 	malformed \
 	fuzz
@@ -91,9 +108,12 @@ check_suite = @echo "== $(CHECK_BANNER_$(1))"$(newline)$(CHECK_RUN_$(1))\
 check: all $(foreach s,$(CHECK_SUITES),$(CHECK_NEEDS_$(s)))
 	$(foreach s,$(CHECK_SUITES),$(call check_suite,$(s)))
 
-# What `make check` compares with tests/golden/, rewritten on purpose only:
-# review the result with `git diff tests/golden` before committing it.
-golden-update: all
+# What `make check` compares with tests/golden/ (the net guest's copy is
+# in the net suite, which has a tap), rewritten on purpose only: review the
+# result with `git diff tests/golden` before committing it.
+golden-update: all $(TEST_PROGS)
+	SPT_BUILD=$(B) ./tests/golden/test_golden.sh --update-golden
+	SPT_BUILD=$(B) ./tests/net/test_net.sh --update-golden
 	SPT_BUILD=$(B) $(B)/tests/e2e/test_process --update-golden
 
 DEMO_IMG := $(B)/examples/blk.img
@@ -104,24 +124,57 @@ demo: all
 	@echo "== $(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt"
 	@$(TENDER) --block:storage=$(DEMO_IMG) $(B)/examples/blk.spt
 
-# The pkg-config file carries the installed wrapper's own flags, so that
-# build systems that call the compiler themselves use the same ones.
+# The man page carries the version; tests/docs_test.sh checks it against
+# solo5-spt --help.
+MAN_PAGE := $(B)/share/man/man1/solo5-spt.1
+$(MAN_PAGE): docs/solo5-spt.1.in
+	@mkdir -p $(@D)
+	sed 's|@VERSION@|$(VERSION)|' $< >$@
+check: $(MAN_PAGE)
+
+# The pkg-config file carries the installed driver's own flags, so that
+# build systems that call the compiler themselves use the same ones, with
+# every path under ${prefix}: PKG_CONFIG_SYSROOT_DIR and --define-prefix
+# then find a staged or moved SDK.
 PC_FILE = $(DESTDIR)$(PREFIX)/lib/pkgconfig/solo5-bindings-spt.pc
-install: $(TENDER) $(SDK_FILES)
+INSTALL_BINS = $(TENDER) $(SDK_BIN)
+install: $(TENDER) $(SDK_FILES) $(MAN_PAGE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/solo5-spt \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(TENDER) $(SDK_CC) $(SDK_MFT) $(DESTDIR)$(PREFIX)/bin
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(SDK_LIBFILES) $(DESTDIR)$(PREFIX)/lib/solo5-spt
 	install -m 644 $(SDK_TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/solo5-spt
 	install -m 644 $(SDK_ABI_HEADERS) \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5
-	{ echo "Name: solo5-bindings-spt"; \
-	  echo "Description: Solo5 spt bindings of the solo5-spt SDK"; \
-	  echo "Version: $(VERSION)"; \
-	  echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
-	  echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
-	} | sed 's|$(DESTDIR)$(PREFIX)|$(PREFIX)|g' >$(PC_FILE)
+	cp -R $(SDK_COMPILER_DIR) $(DESTDIR)$(PREFIX)/include/solo5-spt/
+	{ echo "prefix=$(PREFIX)"; \
+	  { echo "Name: solo5-bindings-spt"; \
+	    echo "Description: Solo5 spt bindings of the solo5-spt SDK"; \
+	    echo "Version: $(VERSION)"; \
+	    echo "Cflags: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-cflags)"; \
+	    echo "Libs: $$($(DESTDIR)$(PREFIX)/bin/solo5-spt-cc --print-ldflags)"; \
+	  } | sed "s|$$(realpath $(DESTDIR)$(PREFIX))|\$${prefix}|g"; \
+	} >$(PC_FILE)
+
+# Exactly what install put there, named from the same lists; then the
+# directories that are ours alone, when nothing else is left in them.
+# tests/install_test.sh checks that the two stay in step.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_BINS))) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/lib/solo5-spt/,\
+	        $(notdir $(SDK_LIBFILES))) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/include/solo5-spt/,\
+	        $(notdir $(SDK_TOP_HEADERS))) \
+	    $(addprefix $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5/,\
+	        $(notdir $(SDK_ABI_HEADERS))) \
+	    $(PC_FILE) $(DESTDIR)$(PREFIX)/share/man/man1/$(notdir $(MAN_PAGE))
+	rm -rf $(DESTDIR)$(PREFIX)/include/solo5-spt/$(notdir $(SDK_COMPILER_DIR))
+	rmdir $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5 \
+	    $(DESTDIR)$(PREFIX)/include/solo5-spt \
+	    $(DESTDIR)$(PREFIX)/lib/solo5-spt 2>/dev/null || true
 
 clean:
 	rm -rf $(B)

@@ -154,3 +154,21 @@ int policy_add_net(struct policy *p, int fd, const char *name)
 
     return rc != 0 ? rc : allow_eq(p, SYS_write, "fd", (uint64_t)fd, name);
 }
+
+/* Persistent fuzzing: the guest says "done" and waits for "next". */
+int policy_add_fuzz(struct policy *p, int next_fd, int done_fd)
+{
+    struct policy_rule r = {.nr = SYS_read, .nargs = 2,
+                            .why = "next fuzzing input"};
+    int rc;
+
+    r.arg[0] = arg_eq(0, "fd", (uint64_t)next_fd);
+    r.arg[1] = arg_eq(2, "count", 4);
+    rc = policy_add(p, &r);
+    if (rc != 0)
+        return rc;
+    r.nr = SYS_write;
+    r.why = "fuzzing input done";
+    r.arg[0] = arg_eq(0, "fd", (uint64_t)done_fd);
+    return policy_add(p, &r);
+}

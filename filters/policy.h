@@ -71,6 +71,9 @@ int policy_add_block(struct policy *p, int fd, uint64_t capacity,
                      uint64_t block_size, uint64_t max_io, const char *name);
 int policy_add_net(struct policy *p, int fd, const char *name);
 
+/* Persistent fuzzing: 4 bytes read from next_fd, 4 written to done_fd. */
+int policy_add_fuzz(struct policy *p, int next_fd, int done_fd);
+
 /* The largest multi-block request the tender offers (a power of two). */
 #define POLICY_BLOCK_MAX_IO (256 * 1024ULL)
 

@@ -47,6 +47,17 @@ static int sector_size_apply(struct dev_opt *d, const char *value, char *err,
     return 0;
 }
 
+/* Read-only only: a run's writes would be the next run's input. */
+static int block_fuzz_check(const struct dev_opt *d, const char *mode,
+                            char *err, size_t errlen)
+{
+    if (d->readonly)
+        return 0;
+    return devopt_errf(d, err, errlen, "writable, not with %s: one run's "
+                       "writes would reach the next (attach it with %s)",
+                       mode, d->ops->ro_option);
+}
+
 static int block_capacity(int fd, const struct stat *st, uint64_t *capacity)
 {
     if (S_ISREG(st->st_mode)) {
@@ -148,6 +159,7 @@ const struct device_ops block_ops = {
         "to\n"
         "                            32768 (default 512)\n",
     .apply_modifier = sector_size_apply,
+    .fuzz_check = block_fuzz_check,
     .mft_type = MFT_DEV_BLOCK_BASIC,
     .attach = block_attach,
     .add_rules = block_add_rules,

@@ -64,6 +64,17 @@ static int ext_write(const struct tender *t, uint64_t *at, char *err,
         clk->vdso_clock_gettime = vdso_clock;
     }
 
+    if (t->fuzz.on) {
+        struct spt_ext_fuzz *fz = ext_add(at, SPT_EXT_FUZZ_MAGIC, sizeof *fz);
+
+        fz->input = (uint64_t)(uintptr_t)t->fuzz.input;
+        fz->input_max = t->fuzz.input_size - 4;
+        fz->cov_map = (uint64_t)(uintptr_t)t->fuzz.cov_map;
+        fz->cov_map_size = t->fuzz.cov_size;
+        fz->next_fd = t->fuzz.next_r;
+        fz->done_fd = t->fuzz.done_w;
+    }
+
     /* Seed for the guest's stack-protector canary. */
     rnd = ext_add(at, SPT_EXT_RANDOM_MAGIC, sizeof *rnd);
     if (getrandom(rnd->bytes, sizeof rnd->bytes, 0) != sizeof rnd->bytes)

@@ -42,6 +42,16 @@ static const char usage_tail[] =
     "  --x-supervise             run the guest under a supervisor process\n"
     "                            that names the forbidden call that killed\n"
     "                            it (status still 159)\n"
+    "  --x-fuzz                  under AFL++ (descriptors 198 and 199), be\n"
+    "                            its fork server: one child per input, with\n"
+    "                            coverage; otherwise run once on standard\n"
+    "                            input (the guest reads it with\n"
+    "                            spt_fuzz_input)\n"
+    "  --x-fuzz-persistent[=N]   --x-fuzz, with up to N inputs (default\n"
+    "                            1000) a child for a guest that loops on\n"
+    "                            spt_fuzz_next\n"
+    "  --x-fuzz-input=FILE       run once on the input in FILE (to replay\n"
+    "                            what a fuzzer saved)\n"
     "  --x-dumpcore              allow core dumps (off by default; a core\n"
     "                            holds all guest memory)\n"
     "  --x-hugepages             back guest memory with transparent huge\n"
@@ -329,6 +339,69 @@ static int parse_print_policy(const char *a, struct spt_opts *o, char *err,
     return 0;
 }
 
+#define FUZZ_PERSISTENT_DEFAULT 1000
+
+static int parse_fuzz(const char *a, struct spt_opts *o, char *err,
+                      size_t errlen)
+{
+    uint64_t n;
+
+    if (strcmp(a, "--x-fuzz") == 0) {
+        o->fuzz = true;
+    } else if (strcmp(a, "--x-fuzz-persistent") == 0) {
+        o->fuzz = true;
+        o->fuzz_persistent = FUZZ_PERSISTENT_DEFAULT;
+    } else if (strncmp(a, "--x-fuzz-persistent=", 20) == 0) {
+        if (cmdline_parse_number(a + 20, UINT32_MAX, &n) == -1 || n == 0)
+            return errf(err, errlen, "%s: expected a number of inputs, "
+                        "1 to %u", a, UINT32_MAX);
+        o->fuzz = true;
+        o->fuzz_persistent = (uint32_t)n;
+    } else if (strncmp(a, "--x-fuzz-input=", 15) == 0) {
+        if (o->fuzz_input)
+            return errf(err, errlen, "--x-fuzz-input given twice");
+        if (a[15] == '\0')
+            return errf(err, errlen, "--x-fuzz-input=: FILE is empty");
+        o->fuzz_input = a + 15;
+    } else {
+        return errf(err, errlen, "unknown option '%s' (see --help)", a);
+    }
+    return 0;
+}
+
+/*
+ * Fuzzing runs one guest after another from the same start: nothing one
+ * run does may reach the next, or the host. Say which option stands in
+ * the way.
+ */
+static int fuzz_check(const struct spt_opts *o, char *err, size_t errlen)
+{
+    const char *mode = o->fuzz ? "--x-fuzz" : "--x-fuzz-input";
+
+    if (!o->fuzz && !o->fuzz_input)
+        return 0;
+    for (unsigned i = 0; i < o->ndevopt; i++) {
+        const struct dev_opt *d = &o->devopt[i];
+
+        if (d->ops->fuzz_check == NULL)
+            return devopt_errf(d, err, errlen, "not with %s: a device of "
+                               "this kind carries one run's effects to the "
+                               "next", mode);
+        if (d->ops->fuzz_check(d, mode, err, errlen) == -1)
+            return -1;
+    }
+    if (o->supervise)
+        return errf(err, errlen, "--x-supervise is not for %s: the fuzzer "
+                    "already reports how each run ended", mode);
+    if (o->user)
+        return errf(err, errlen, "--x-user is not for %s: the fuzzer could "
+                    "no longer end a run", mode);
+    if (o->no_extensions)
+        return errf(err, errlen, "--x-no-extensions is not for %s: the "
+                    "guest finds its input in an extension record", mode);
+    return 0;
+}
+
 static int parse_option(const char *a, struct spt_opts *o,
                         struct modifier *mods, unsigned *nmods, bool *mem_seen,
                         char *err, size_t errlen)
@@ -361,6 +434,8 @@ static int parse_option(const char *a, struct spt_opts *o,
     }
     if (strncmp(a, "--x-print-policy", 16) == 0)
         return parse_print_policy(a, o, err, errlen);
+    if (strncmp(a, "--x-fuzz", 8) == 0)
+        return parse_fuzz(a, o, err, errlen);
 
     if (strcmp(a, "--x-dumpcore") == 0)
         o->dumpcore = true;
@@ -430,6 +505,8 @@ int cmdline_parse(int argc, char **argv, struct spt_opts *o, char *err,
     for (unsigned k = 0; k < nmods; k++)
         if (modifier_apply(o, &mods[k], err, errlen) == -1)
             return -1;
+    if (fuzz_check(o, err, errlen) == -1)
+        return -1;
     if (guest_cmdline_len(o) > SPT_CMDLINE_SIZE - 1)
         return errf(err, errlen, "the guest command line is longer than %d "
                     "characters", SPT_CMDLINE_SIZE - 1);

@@ -46,6 +46,9 @@ struct spt_opts {
     bool hugepages;    /* --x-hugepages: transparent huge pages for guest */
     bool supervise;    /* --x-supervise: report forbidden calls */
     const char *user;  /* --x-user=USER: run the guest as USER */
+    bool fuzz;         /* --x-fuzz: AFL++'s fork server, or one run */
+    uint32_t fuzz_persistent; /* --x-fuzz-persistent[=N]: N inputs a child */
+    const char *fuzz_input;   /* --x-fuzz-input=FILE: one run on FILE */
     bool help, version;
     unsigned ndevopt;
     struct dev_opt devopt[SPT_MAX_DEVICES];

@@ -32,6 +32,9 @@ struct device_ops {
     int (*check_value)(struct dev_opt *d, char *err, size_t errlen);
     int (*apply_modifier)(struct dev_opt *d, const char *value, char *err,
                           size_t errlen);
+    /* May it be attached for fuzzing (mode: "--x-fuzz", ...)? NULL: no. */
+    int (*fuzz_check)(const struct dev_opt *d, const char *mode, char *err,
+                      size_t errlen);
     uint32_t mft_type; /* the manifest entries it attaches to */
     /* Open the host side and fill the manifest entry. */
     int (*attach)(struct device *dev, const struct spt_opts *opts, char *err,

@@ -5,7 +5,8 @@
  * 1 closed, the first file it opens would become fd 1 and the guest could
  * write into it; so 0-2 are made valid (on /dev/null) before anything is
  * opened. Every other inherited descriptor is closed, except the tap
- * descriptors the operator handed over with --net:NAME=@FD.
+ * descriptors the operator handed over with --net:NAME=@FD and, under
+ * --x-fuzz, the fork-server pipes AFL++ opened as 198 and 199.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,9 +53,14 @@ void close_from_to(unsigned first, unsigned last)
  */
 int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen)
 {
-    int keep[SPT_MAX_DEVICES];
+    int keep[SPT_MAX_DEVICES + 2];
     unsigned n = 0, next = 3;
 
+    /* AFL++'s control and status pipes, for the fork server alone. */
+    if (fuzz_serving(opts)) {
+        keep[n++] = 198;
+        keep[n++] = 199;
+    }
     for (unsigned i = 0; i < opts->ndevopt; i++) {
         const struct dev_opt *d = &opts->devopt[i];
 

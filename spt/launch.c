@@ -221,10 +221,33 @@ static void filter_place(struct launch *l, const struct policy_bpf *bpf)
         (uint64_t)(uintptr_t)fprog, (uint64_t)(uintptr_t)(insns) + bytes};
 }
 
+/* What the fork server needs (launch.h); nothing unless it serves. */
+static void fuzz_plan(const struct tender *t, struct launch_fuzz *lf)
+{
+    const struct fuzz *f = &t->fuzz;
+
+    if (!f->serve)
+        return;
+    *lf = (struct launch_fuzz){
+        .serve = 1,
+        .hello = fuzz_hello(f),
+        .shm_input = f->shm_input,
+        .persistent_max = t->opts.fuzz_persistent,
+        .input = f->input_ours ? (uint64_t)(uintptr_t)f->input : 0,
+        .input_size = f->input_ours ? f->input_size : 0,
+        .epollfd = t->epollfd,
+        .timerfd = t->timerfd,
+        .done_r = f->done_r,
+        .done_w = f->done_w,
+        .next_r = f->next_r,
+        .next_w = f->next_w,
+    };
+}
+
 int launch_prepare(const struct tender *t, struct launch *l, char *err,
                    size_t errlen)
 {
-    struct launch_range kept[8];
+    struct launch_range kept[10];
     unsigned nkept = 0;
     uint64_t xsave_mask = 0;
     size_t fpu_size, ps_len = ps_text(&t->opts, NULL, 0), size;
@@ -263,6 +286,11 @@ int launch_prepare(const struct tender *t, struct launch *l, char *err,
              "solo5-spt: cannot unmap the tender: errno ");
     snprintf(l->plan->msg_filter, LAUNCH_MSG_SIZE,
              "solo5-spt: cannot install the seccomp filter: errno ");
+    snprintf(l->plan->msg_fork, LAUNCH_MSG_SIZE,
+             "solo5-spt: fork server: cannot start a child: errno ");
+    snprintf(l->plan->msg_child, LAUNCH_MSG_SIZE,
+             "solo5-spt: fork server: cannot prepare a child: errno ");
+    fuzz_plan(t, &l->plan->fuzz);
 
     keep(kept, &nkept, SPT_HOST_MEM_BASE, t->opts.mem_size);
     keep(kept, &nkept, (uint64_t)(uintptr_t)l->code,
@@ -272,6 +300,14 @@ int launch_prepare(const struct tender *t, struct launch *l, char *err,
     keep(kept, &nkept, l->plan->stack.start, l->plan->stack.end);
     for (unsigned i = 0; i < t->vdso.n; i++)
         keep(kept, &nkept, t->vdso.range[i].start, t->vdso.range[i].end);
+    if (t->fuzz.cov_map)
+        keep(kept, &nkept, (uint64_t)(uintptr_t)t->fuzz.cov_map,
+             (uint64_t)(uintptr_t)t->fuzz.cov_map +
+                 page_round(t->fuzz.cov_size));
+    if (t->fuzz.input)
+        keep(kept, &nkept, (uint64_t)(uintptr_t)t->fuzz.input,
+             (uint64_t)(uintptr_t)t->fuzz.input +
+                 page_round(t->fuzz.input_size));
     if (unmap_plan(l->plan, kept, nkept) == -1)
         return errf(err, errlen, "too many mappings to keep");
 

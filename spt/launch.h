@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define LAUNCH_MAX_UNMAP 16
+#define LAUNCH_MAX_UNMAP 20
 #define LAUNCH_MSG_SIZE  64
 
 struct launch_range {
@@ -27,6 +27,21 @@ enum launch_fpu {
     LAUNCH_FPU_NONE,   /* no x87/SSE state to reset (not on x86_64) */
     LAUNCH_FPU_FXRSTOR, /* legacy area only: x87, MXCSR, xmm0-15 */
     LAUNCH_FPU_XRSTOR, /* every enabled component to its initial state */
+};
+
+/*
+ * AFL++'s fork server (--x-fuzz under a fuzzer): the launch code serves
+ * on descriptors 198 and 199 and each child it forks becomes the guest.
+ */
+struct launch_fuzz {
+    uint32_t serve;
+    uint32_t hello;          /* the options offered, AFL++'s first message */
+    uint32_t shm_input;      /* AFL++ puts each input in shared memory */
+    uint32_t persistent_max; /* inputs a child takes; 0: one each */
+    uint64_t input;          /* else our region: uint32_t length, bytes */
+    uint64_t input_size;     /* its size, read from standard input */
+    int32_t epollfd, timerfd; /* made anew in each child, same numbers */
+    int32_t done_r, done_w, next_r, next_w; /* persistent mode's pipes */
 };
 
 /* What launch_main() is told to do; see launch.c for who fills what. */
@@ -53,10 +68,14 @@ struct launch_plan {
     uint64_t xsave_mask; /* the components XRSTOR initialises */
     uint64_t fpu_area;   /* 64-byte aligned, in this plan's region */
 
+    struct launch_fuzz fuzz;
+
     /* How each way a launch can fail begins ("solo5-spt: ...: errno "),
      * the number is added by the launch code. */
     char msg_unmap[LAUNCH_MSG_SIZE];
     char msg_filter[LAUNCH_MSG_SIZE];
+    char msg_fork[LAUNCH_MSG_SIZE];
+    char msg_child[LAUNCH_MSG_SIZE];
 };
 
 /*

@@ -13,16 +13,49 @@
 
 #include "launch.h"
 
+#define SYS_read           0
 #define SYS_write          1
+#define SYS_close          3
+#define SYS_poll           7
+#define SYS_mprotect       10
 #define SYS_munmap         11
+#define SYS_pread64        17
+#define SYS_getpid         39
+#define SYS_clone          56
+#define SYS_wait4          61
+#define SYS_kill           62
+#define SYS_getppid        110
 #define SYS_prctl          157
 #define SYS_arch_prctl     158
 #define SYS_exit_group     231
+#define SYS_epoll_ctl      233
+#define SYS_timerfd_create 283
+#define SYS_epoll_create1  291
+#define SYS_dup3           292
+#define SYS_pipe2          293
 #define SYS_seccomp        317
+#define SYS_pidfd_open     434
+#define PR_SET_PDEATHSIG   1
 #define PR_SET_NO_NEW_PRIVS 38
 #define ARCH_SET_GS        0x1001
 #define ARCH_SET_FS        0x1002
 #define SECCOMP_SET_MODE_FILTER 1
+#define EINTR              4
+#define ESPIPE             29
+#define SIGABRT            6
+#define SIGKILL            9
+#define SIGCHLD            17
+#define O_CLOEXEC          02000000
+#define O_NONBLOCK         04000
+#define PROT_READ          1
+#define CLOCK_MONOTONIC    1
+#define EPOLL_CTL_ADD      1
+#define EPOLLIN            1
+#define POLLIN             1
+#define SPT_TIMERFD_EVENT  0xfffffffeULL /* solo5/spt_abi.h */
+#define FORKSRV_CTL        198           /* AFL++'s control pipe */
+#define FORKSRV_ST         199           /* and its status pipe */
+#define STOPPED_STATUS     0x137f        /* "stopped by SIGSTOP" */
 
 /* The bytes below the stack pointer the launch code may have used. */
 #define STACK_USED_MAX 8192
@@ -49,6 +82,11 @@ static long syscall5(long nr, long a, long b, long c, long d, long e)
                      : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
                      : "rcx", "r11", "memory");
     return ret;
+}
+
+static long syscall4(long nr, long a, long b, long c, long d)
+{
+    return syscall5(nr, a, b, c, d, 0);
 }
 
 static void __attribute__((noreturn)) exit_group(long status)
@@ -148,6 +186,219 @@ static void __attribute__((noreturn)) jump(const struct launch_plan *p)
     __builtin_unreachable();
 }
 
+/* The allowlist, then the guest: the end of every launch. */
+static void __attribute__((noreturn)) finish(const struct launch_plan *p)
+{
+    long rc = syscall5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+
+    if (rc == 0)
+        rc = syscall3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                      (long)p->seccomp_flags, (long)p->fprog);
+    if (rc < 0)
+        fail(p->msg_filter, rc);
+    /* The filter is the kernel's now: no copy stays in reach. */
+    zero(p->filter_copy.start, p->filter_copy.end);
+    fpu_reset(p);
+    jump(p);
+}
+
+/* ---- AFL++'s fork server (launch.h, struct launch_fuzz) ---- */
+
+/* Exactly 4 bytes, as every message of the protocol is. */
+static int io4(long nr, long fd, void *word)
+{
+    long n;
+
+    do {
+        n = syscall3(nr, fd, (long)word, 4);
+    } while (n == -EINTR);
+    return n == 4 ? 0 : -1;
+}
+
+/*
+ * This run's input from standard input, where AFL++ rewrites it (a file,
+ * read from its start) or a pipe: a uint32_t length, then the bytes.
+ */
+static void input_load(const struct launch_fuzz *f)
+{
+    uint8_t *data = (uint8_t *)f->input + 4;
+    uint64_t max = f->input_size - 4, len = 0;
+
+    while (len < max) {
+        long n = syscall4(SYS_pread64, 0, (long)(data + len),
+                          (long)(max - len), (long)len);
+
+        if (n == -ESPIPE)
+            n = syscall3(SYS_read, 0, (long)(data + len), (long)(max - len));
+        if (n == -EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (uint64_t)n;
+    }
+    *(volatile uint32_t *)f->input = (uint32_t)len;
+}
+
+/* Make fd anew at number fd_at; -errno on failure. */
+static long renew(long fd, long fd_at)
+{
+    long rc;
+
+    if (fd < 0)
+        return fd;
+    rc = syscall3(SYS_dup3, fd, fd_at, O_CLOEXEC);
+    syscall3(SYS_close, fd, 0, 0);
+    return rc < 0 ? rc : 0;
+}
+
+/*
+ * The child's own host state: an epoll set and a timerfd of its own on the
+ * numbers the guest was told, so that no timer armed by one run fires in
+ * the next. Then the input is read-only, and the child becomes the guest.
+ */
+static void __attribute__((noreturn)) child_start(const struct launch_plan *p,
+                                                  long server)
+{
+    const struct launch_fuzz *f = &p->fuzz;
+    struct __attribute__((packed)) {
+        uint32_t events;
+        uint64_t data;
+    } ev = {EPOLLIN, SPT_TIMERFD_EVENT};
+    long rc;
+
+    /* Die with the server; it may have died before we could ask. */
+    if (syscall5(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+        syscall3(SYS_getppid, 0, 0, 0) != server)
+        exit_group(1);
+    syscall3(SYS_close, FORKSRV_CTL, 0, 0);
+    syscall3(SYS_close, FORKSRV_ST, 0, 0);
+    if (f->persistent_max) {
+        syscall3(SYS_close, f->done_r, 0, 0);
+        syscall3(SYS_close, f->next_w, 0, 0);
+    }
+    rc = renew(syscall3(SYS_epoll_create1, O_CLOEXEC, 0, 0), f->epollfd);
+    if (rc == 0)
+        rc = renew(syscall3(SYS_timerfd_create, CLOCK_MONOTONIC,
+                            O_NONBLOCK | O_CLOEXEC, 0),
+                   f->timerfd);
+    if (rc == 0)
+        rc = syscall4(SYS_epoll_ctl, f->epollfd, EPOLL_CTL_ADD, f->timerfd,
+                      (long)&ev);
+    if (rc == 0 && f->input_size)
+        rc = syscall3(SYS_mprotect, (long)f->input, (long)f->input_size,
+                      PROT_READ);
+    if (rc < 0)
+        fail(p->msg_child, rc);
+    finish(p);
+}
+
+/* New pipes at the old numbers: nothing a dead child left is read. */
+static long pipes_renew(const struct launch_fuzz *f)
+{
+    int done[2], next[2];
+    long rc = syscall3(SYS_pipe2, (long)done, O_CLOEXEC, 0);
+
+    if (rc == 0)
+        rc = syscall3(SYS_pipe2, (long)next, O_CLOEXEC, 0);
+    if (rc == 0)
+        rc = renew(done[0], f->done_r);
+    if (rc == 0)
+        rc = renew(done[1], f->done_w);
+    if (rc == 0)
+        rc = renew(next[0], f->next_r);
+    if (rc == 0)
+        rc = renew(next[1], f->next_w);
+    return rc;
+}
+
+static int reap(long child)
+{
+    int status = 0;
+
+    while (syscall4(SYS_wait4, child, (long)&status, 0, 0) == -EINTR)
+        ;
+    return status;
+}
+
+/*
+ * How the run ended: the child's wait status, or in persistent mode a
+ * stopped status once it says it is done with the input (it is then kept
+ * for the next). A guest's abort (exit 255) is reported as SIGABRT so
+ * that AFL++ counts it as a crash.
+ */
+static int run_wait(const struct launch_fuzz *f, long *child, long pidfd)
+{
+    struct {
+        int fd;
+        short events, revents;
+    } fds[2] = {{(int)f->done_r, POLLIN, 0}, {(int)pidfd, POLLIN, 0}};
+    uint32_t done;
+    int status;
+
+    if (f->persistent_max) {
+        while (syscall3(SYS_poll, (long)fds, 2, -1) == -EINTR)
+            ;
+        if ((fds[0].revents & POLLIN) && io4(SYS_read, f->done_r, &done) == 0)
+            return STOPPED_STATUS;
+    }
+    status = reap(*child);
+    *child = -1;
+    if ((status & 0x7f) == 0 && ((status >> 8) & 0xff) == 255)
+        status = SIGABRT;
+    return status;
+}
+
+static void __attribute__((noreturn)) serve(const struct launch_plan *p)
+{
+    const struct launch_fuzz *f = &p->fuzz;
+    long server = syscall3(SYS_getpid, 0, 0, 0), child = -1, pidfd = -1;
+    uint32_t msg = f->hello, was_killed, runs = 0;
+    int32_t pid;
+    int status;
+
+    if (io4(SYS_write, FORKSRV_ST, &msg) == -1 ||
+        (f->shm_input && io4(SYS_read, FORKSRV_CTL, &msg) == -1))
+        exit_group(1);
+    /* A request per run; AFL++ gone (end of file) ends the server. */
+    while (io4(SYS_read, FORKSRV_CTL, &was_killed) == 0) {
+        /* A kept child killed by AFL++ (a hang), or at its limit. */
+        if (child > 0 && (was_killed || runs >= f->persistent_max)) {
+            syscall3(SYS_kill, child, SIGKILL, 0);
+            reap(child);
+            child = -1;
+        }
+        if (f->input_size)
+            input_load(f);
+        if (child < 0) {
+            if (pidfd >= 0)
+                syscall3(SYS_close, pidfd, 0, 0);
+            if (f->persistent_max && pipes_renew(f) < 0)
+                fail(p->msg_fork, -1);
+            child = syscall5(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+            if (child == 0)
+                child_start(p, server);
+            if (child < 0)
+                fail(p->msg_fork, child);
+            runs = 0;
+            pidfd = f->persistent_max ? syscall3(SYS_pidfd_open, child, 0, 0)
+                                      : -1;
+        } else {
+            msg = 1;
+            io4(SYS_write, f->next_w, &msg);
+        }
+        pid = (int32_t)child;
+        if (io4(SYS_write, FORKSRV_ST, &pid) == -1)
+            break;
+        status = run_wait(f, &child, pidfd);
+        runs++;
+        if (io4(SYS_write, FORKSRV_ST, &status) == -1)
+            break;
+    }
+    if (child > 0)
+        syscall3(SYS_kill, child, SIGKILL, 0);
+    exit_group(0);
+}
+
 /* Called by launch_enter on the signal stack; the plan never changes. */
 static void __attribute__((used, noinline, noreturn))
 launch_main(const struct launch_plan *p)
@@ -165,16 +416,9 @@ launch_main(const struct launch_plan *p)
     /* The tender's TLS is gone: no base points at it. */
     syscall3(SYS_arch_prctl, ARCH_SET_FS, 0, 0);
     syscall3(SYS_arch_prctl, ARCH_SET_GS, 0, 0);
-    rc = syscall5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    if (rc == 0)
-        rc = syscall3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                      (long)p->seccomp_flags, (long)p->fprog);
-    if (rc < 0)
-        fail(p->msg_filter, rc);
-    /* The filter is the kernel's now: no copy stays in reach. */
-    zero(p->filter_copy.start, p->filter_copy.end);
-    fpu_reset(p);
-    jump(p);
+    if (p->fuzz.serve)
+        serve(p);
+    finish(p);
 }
 
 /*

@@ -120,6 +120,8 @@ static void policy_build(struct tender *t)
     rc = policy_add_core(&t->policy, t->epollfd, t->timerfd);
     if (rc == 0)
         rc = devices_add_rules(t, &t->policy);
+    if (rc == 0 && t->fuzz.next_r >= 0)
+        rc = policy_add_fuzz(&t->policy, t->fuzz.next_r, t->fuzz.done_w);
     if (rc != 0)
         die("cannot build the seccomp policy: %s", strerror(-rc));
     rc = policy_compile(&t->policy, &t->bpf);
@@ -192,6 +194,8 @@ int main(int argc, char **argv)
     if (devices_attach(&t, err, sizeof err) == -1)
         die_with(err);
     host_resources(&t);
+    if (fuzz_setup(&t, err, sizeof err) == -1)
+        die_with(err);
     if (!t.opts.no_extensions)
         (void)launch_find_vdso(&t.vdso); /* none: no vDSO clock */
     policy_build(&t);

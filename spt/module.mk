@@ -1,7 +1,7 @@
 # spt/: the solo5-spt program.
 SPT_SRCS := spt/main.c spt/cmdline.c spt/fds.c spt/guest_mem.c spt/boot.c \
 	spt/device.c spt/block.c spt/net.c spt/signals.c spt/privileges.c \
-	spt/launch.c spt/supervise.c
+	spt/launch.c spt/supervise.c spt/fuzz.c
 # What the command-line parser needs: the device kinds and their helpers
 # (its unit test and fuzz harness link these, with the loader and policy
 # libraries).

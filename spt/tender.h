@@ -31,6 +31,19 @@ struct launch_vdso {
     struct launch_range range[LAUNCH_MAX_VDSO];
 };
 
+/* fuzz.c: a fuzzing run's map, input and persistent-mode pipes. */
+struct fuzz {
+    bool on;        /* --x-fuzz, --x-fuzz-persistent or --x-fuzz-input */
+    bool serve;     /* AFL++'s fork server (descriptors 198 and 199) */
+    bool shm_input; /* inputs in AFL++'s shared memory, not ours */
+    bool input_ours;
+    uint8_t *cov_map; /* AFL++'s coverage map, or NULL */
+    size_t cov_size;
+    uint8_t *input; /* a uint32_t length, then the bytes */
+    size_t input_size;
+    int done_r, done_w, next_r, next_w; /* -1 outside persistent mode */
+};
+
 struct tender {
     struct spt_opts opts;
     int kernel_fd;
@@ -43,6 +56,7 @@ struct tender {
     struct device devices[SPT_MAX_DEVICES];
     int epollfd, timerfd;
     struct launch_vdso vdso;
+    struct fuzz fuzz;
     struct spt_user user;
     struct policy policy;
     struct policy_bpf bpf;
@@ -98,6 +112,10 @@ int privileges_drop(const struct spt_user *user, char *err, size_t errlen);
 
 /* supervise.c: fork; returns in the child, the parent supervises. */
 void supervise_fork(const struct tender *t);
+
+bool fuzz_serving(const struct spt_opts *opts);
+int fuzz_setup(struct tender *t, char *err, size_t errlen);
+uint32_t fuzz_hello(const struct fuzz *f); /* the fork server's hello */
 
 /* boot.c: everything the guest finds in low memory. */
 int boot_write(const struct tender *t, char *err, size_t errlen);

@@ -1,17 +1,29 @@
 #!/bin/sh
 # install_test.sh: `make install` into a staging DESTDIR, then build and
-# run a unikernel with nothing but the installed files.
+# run a unikernel with nothing but the installed files; then `make
+# uninstall`, which must remove every file install put there and nothing
+# else.
 set -eu
 B=${1:-build}
+top=$(pwd)
 stage=$(mktemp -d "${TMPDIR:-/tmp}/spt-install.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "$stage".*' EXIT
 
-make -s install PREFIX=/opt/spt DESTDIR="$stage" >/dev/null
+# Someone else's files in the directories we share: uninstall keeps them.
+mkdir -p "$stage/opt/spt/bin" "$stage/opt/spt/share/man/man1"
+echo other >"$stage/opt/spt/bin/other-tool"
+echo other >"$stage/opt/spt/share/man/man1/other-tool.1"
+find "$stage" ! -type d | sort >"$stage.before"
+
+make -s B="$B" install PREFIX=/opt/spt DESTDIR="$stage" >/dev/null
+find "$stage" ! -type d | sort >"$stage.installed"
 bin=$stage/opt/spt/bin
 test -x "$bin/solo5-spt" && test -x "$bin/solo5-spt-cc" &&
     test -x "$bin/solo5-spt-mft"
-grep -q '^Cflags: .*-I/opt/spt/include/solo5-spt' \
-    "$stage/opt/spt/lib/pkgconfig/solo5-bindings-spt.pc"
+cmp "$B/share/man/man1/solo5-spt.1" \
+    "$stage/opt/spt/share/man/man1/solo5-spt.1"
+PKG_CONFIG_LIBDIR=$stage/opt/spt/lib/pkgconfig pkg-config --cflags \
+    solo5-bindings-spt | grep -q -- '-I/opt/spt/include/solo5-spt'
 if grep -q "$stage" "$stage/opt/spt/lib/pkgconfig/solo5-bindings-spt.pc"; then
     echo "install_test: the .pc file names the staging directory" >&2
     exit 1
@@ -42,3 +54,27 @@ out=$("$bin/solo5-spt" --block:storage=disk.img app.spt --solo5:quiet) ||
 [ "$out" = "installed SDK works" ] ||
     { echo "install_test: output '$out'" >&2; exit 1; }
 echo "install_test: installed tender and SDK build and run a unikernel"
+
+# Uninstall, twice (the second finds nothing to do): what is left must be
+# the other files and directories only, none of them ours.
+cd "$top"
+rm -f "$stage/app.c" "$stage/manifest.json" "$stage/app.spt" \
+    "$stage/disk.img"
+make -s B="$B" uninstall PREFIX=/opt/spt DESTDIR="$stage" >/dev/null
+make -s B="$B" uninstall PREFIX=/opt/spt DESTDIR="$stage" >/dev/null
+find "$stage" ! -type d | sort >"$stage.after"
+if ! cmp -s "$stage.before" "$stage.after"; then
+    echo "install_test: after make uninstall, files differ from before" \
+        "make install:" >&2
+    diff "$stage.before" "$stage.after" >&2
+    exit 1
+fi
+for d in include/solo5-spt lib/solo5-spt; do
+    if [ -e "$stage/opt/spt/$d" ]; then
+        echo "install_test: $d is left after make uninstall" >&2
+        exit 1
+    fi
+done
+echo "install_test: make uninstall removed the" \
+    "$(comm -13 "$stage.before" "$stage.installed" | wc -l) installed files" \
+    "and nothing else"

@@ -37,7 +37,10 @@ $(COMPAT): $(B)/host/tests/compat/solo5_compat.o
 $(E2E_TESTS): $(B)/tests/e2e/%: $(B)/host/tests/e2e/%.o $(E2E_LIB)
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ $(E2E_LDLIBS) -lcmocka
-$(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
+# Those that read the allowlist (tests/lib/allowlist.c) and the SDK's JSON.
+E2E_ALLOWLIST := $(addprefix $(B)/tests/e2e/test_,guests block escape)
+$(E2E_ALLOWLIST): $(B)/host/tests/lib/allowlist.o
+$(E2E_ALLOWLIST) $(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
 $(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o
 
 # What test_escape's guests try to execve: static, no C library.
@@ -80,6 +83,10 @@ TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
 
+# `all` leaves the tests out (they need the test packages); check builds
+# them.
+check: $(TEST_PROGS)
+
 # The suites of `make check` (the Makefile lists them, in order). Each unit
 # test program is one, announced by its path.
 $(foreach t,$(UNIT_TESTS),$(eval CHECK_BANNER_$(t) := $(t))\
@@ -92,6 +99,9 @@ $(COMPAT) $(ALL_SPT)
     { echo "solo5_compat accepted a non-guest"; exit 1; }
 endef
 
+CHECK_BANNER_golden := the allowlist of each example guest, as in \
+	tests/golden
+CHECK_RUN_golden = SPT_BUILD=$(B) ./tests/golden/test_golden.sh
 CHECK_BANNER_sdk := SDK tools
 CHECK_RUN_sdk = SPT_BUILD=$(B) $(B)/tests/e2e/test_sdk
 CHECK_BANNER_guests := guest end-to-end tests
@@ -108,6 +118,9 @@ CHECK_BANNER_process := the tender as a process: signals, privileges, \
 CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
 CHECK_BANNER_net := network devices (root, in a network namespace)
 CHECK_RUN_net = SPT_BUILD=$(B) ./tests/net/test_net.sh
-CHECK_BANNER_install := make install, then build and run with the \
-	installed files
+CHECK_BANNER_docs := the man page against --help; the README's sample app \
+	as shown
+CHECK_RUN_docs = SPT_BUILD=$(B) ./tests/docs_test.sh
+CHECK_BANNER_install := make install, build and run with the installed \
+	files; uninstall
 CHECK_RUN_install = ./tests/install_test.sh

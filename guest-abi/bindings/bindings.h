@@ -20,6 +20,7 @@
 extern const struct spt_boot_info *spt_bi;
 extern const struct spt_ext_block *spt_ext_block;
 extern const struct spt_ext_clock *spt_ext_clock;
+extern const struct spt_ext_fuzz *spt_ext_fuzz;
 
 /* log.c: Solo5: lines, filtered by the --solo5: log level. */
 enum spt_log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };

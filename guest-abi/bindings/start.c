@@ -8,6 +8,7 @@
 const struct spt_boot_info *spt_bi;
 const struct spt_ext_block *spt_ext_block;
 const struct spt_ext_clock *spt_ext_clock;
+const struct spt_ext_fuzz *spt_ext_fuzz;
 static struct spt_ext_random *ext_random;
 
 /* The stack-protector guard (-mstack-protector-guard=global). */
@@ -47,6 +48,9 @@ static void ext_scan(void)
         else if (h->magic == SPT_EXT_CLOCK_MAGIC &&
                  h->size >= sizeof(struct spt_ext_clock))
             spt_ext_clock = (const void *)h;
+        else if (h->magic == SPT_EXT_FUZZ_MAGIC &&
+                 h->size >= sizeof(struct spt_ext_fuzz))
+            spt_ext_fuzz = (const void *)h;
         else if (h->magic == SPT_EXT_RANDOM_MAGIC &&
                  h->size >= sizeof(struct spt_ext_random))
             ext_random = (void *)(uintptr_t)h;

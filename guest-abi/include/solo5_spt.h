@@ -9,7 +9,9 @@
 #define SOLO5_SPT_H_INCLUDED
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * printf-style formatting: %d %i %u %x %X %o %c %s %p %% with the
@@ -28,5 +30,20 @@ void spt_assert_fail(const char *file, int line, const char *expr)
 
 #define SPT_ASSERT(expr)                                                       \
     ((expr) ? (void)0 : spt_assert_fail(__FILE__, __LINE__, #expr))
+
+/*
+ * Fuzzing. Under solo5-spt --x-fuzz (or --x-fuzz-input=FILE), this run's
+ * input: true with *data and *len set (the bytes are read-only); false in
+ * a normal run, or under the Solo5 tender.
+ */
+bool spt_fuzz_input(const uint8_t **data, size_t *len);
+
+/*
+ * Persistent fuzzing: loop "while (spt_fuzz_next(&data, &len)) { ... }".
+ * The first call gives this run's input, as spt_fuzz_input() does; each
+ * later one waits for the fuzzer's next input (--x-fuzz-persistent) and is
+ * false when there is none, or at once outside persistent mode.
+ */
+bool spt_fuzz_next(const uint8_t **data, size_t *len);
 
 #endif /* SOLO5_SPT_H_INCLUDED */

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "allowlist.h"
 #include "e2e.h"
 #include "files.h"
 #include "../guests/blk_pattern.h"
@@ -90,8 +91,6 @@ static void test_round_trip_4096(void **state)
  * multi-block requests; with --x-no-extensions (what the Solo5 tender
  * offers) only single blocks, and the guest still works.
  */
-static int block_fd(const char *const *argv_print);
-
 static void io_sizes(bool extensions, unsigned *single, unsigned *multi)
 {
     const char *img = tmp_path("mb.img"), *spare = tmp_path("mbs.img");
@@ -106,10 +105,11 @@ static void io_sizes(bool extensions, unsigned *single, unsigned *multi)
     snprintf(opt_s, sizeof opt_s, "--block:storage=%s", img);
     snprintf(opt_o, sizeof opt_o, "--block:spare=%s", spare);
     {
-        const char *pp[] = {e2e.tender, "--x-print-policy", opt_s, opt_o,
-                            guest("blk"), NULL};
+        const char *words[] = {opt_s, opt_o, guest("blk"), NULL};
+        json_t *policy = allowlist_load(words);
 
-        fd = block_fd(pp);
+        fd = (int)allowlist_eq(policy, "pread64", "storage", "fd");
+        json_decref(policy);
     }
     snprintf(prefix[0], sizeof prefix[0], "pread64(%d, ", fd);
     snprintf(prefix[1], sizeof prefix[1], "pwrite64(%d, ", fd);
@@ -253,6 +253,69 @@ static void test_tender_refusals(void **state)
     }
 }
 
+/*
+ * A device option written after KERNEL is one of the guest's words; the
+ * refusal that the device is not attached says so, naming the word.
+ */
+static void test_option_after_kernel(void **state)
+{
+    const char *blk = guest("blk");
+    const char *example = path_in(e2e.build, "examples/blk.spt");
+    char good[PATH_MAX + 32], spare[PATH_MAX + 32], spare_ro[PATH_MAX + 32];
+    char want[3 * PATH_MAX + 256];
+    struct run_result r;
+
+    (void)state;
+    make_image(tmp_path("good.img"), 8192);
+    make_image(tmp_path("spare.img"), 8192);
+    snprintf(good, sizeof good, "--block:storage=%s", tmp_path("good.img"));
+    snprintf(spare, sizeof spare, "--block:spare=%s", tmp_path("spare.img"));
+    snprintf(spare_ro, sizeof spare_ro, "--block-ro:spare=%s",
+             tmp_path("spare.img"));
+    {
+        /* The whole line, for the example: solo5-spt blk.spt --block:... */
+        const char *argv[] = {e2e.tender, example, good, NULL};
+
+        snprintf(want, sizeof want,
+                 "solo5-spt: %s's manifest declares devices that are not "
+                 "attached: --block:storage=PATH ('%s' comes after KERNEL, "
+                 "so it is one of the guest's words: options go before "
+                 "KERNEL)\n",
+                 example, good);
+        run_checked(argv, NULL, &r);
+        expect_refusal(&r, "comes after KERNEL");
+        assert_string_equal(r.err, want);
+        run_free(&r);
+    }
+    {
+        /* Among other words, and with the other option of the kind. */
+        const char *after[] = {e2e.tender, good, blk, "x", spare, NULL};
+        const char *after_ro[] = {e2e.tender, good, blk, spare_ro, NULL};
+
+        snprintf(want, sizeof want,
+                 "not attached: --block:spare=PATH ('%s' comes after KERNEL",
+                 spare);
+        expect_run_refused(after, want);
+        snprintf(want, sizeof want,
+                 "not attached: --block:spare=PATH ('%s' comes after KERNEL",
+                 spare_ro);
+        expect_run_refused(after_ro, want);
+    }
+    {
+        /* Controls: no hint without such a word, or for another device. */
+        const char *none[] = {e2e.tender, good, blk, NULL};
+        const char *other[] = {e2e.tender, spare, blk, "--block:spare=x", NULL};
+
+        run_checked(none, NULL, &r);
+        expect_refusal(&r, "not attached: --block:spare=PATH");
+        assert_null(strstr(r.err, "after KERNEL"));
+        run_free(&r);
+        run_checked(other, NULL, &r);
+        expect_refusal(&r, "not attached: --block:storage=PATH");
+        assert_null(strstr(r.err, "after KERNEL"));
+        run_free(&r);
+    }
+}
 
 static void test_not_writable(void **state)
 {
@@ -282,21 +345,6 @@ static void test_not_writable(void **state)
 }
 
 /* The fd of the first block rule in the policy printout. */
-static int block_fd(const char *const *argv_print)
-{
-    struct run_result r;
-    const char *p;
-    int fd;
-
-    run_checked(argv_print, NULL, &r);
-    expect_status(&r, 0);
-    p = strstr(r.out, "allow pread64(17) if fd == ");
-    assert_non_null(p);
-    fd = atoi(p + strlen("allow pread64(17) if fd == "));
-    run_free(&r);
-    return fd;
-}
-
 /* A raw call the policy must kill; the images must not change. */
 static void expect_killed(const char *s_opt, const char *o_opt,
                           const char *img, const char *const words[])
@@ -327,7 +375,6 @@ static void test_raw_calls(void **state)
     const char *img = tmp_path("raw.img"), *other = tmp_path("raw2.img");
     char s_opt[PATH_MAX + 32], o_opt[PATH_MAX + 32], fd[16], ofd[16];
     struct run_result r;
-    int bfd;
 
     (void)state;
     make_image(img, 65536);
@@ -335,13 +382,17 @@ static void test_raw_calls(void **state)
     snprintf(s_opt, sizeof s_opt, "--block:storage=%s", img);
     snprintf(o_opt, sizeof o_opt, "--block:other=%s", other);
     {
-        const char *pp[] = {e2e.tender, "--x-print-policy", s_opt, o_opt,
-                            guest("syscall_blk"), NULL};
+        const char *words[] = {s_opt, o_opt, guest("syscall_blk"), NULL};
+        json_t *policy = allowlist_load(words);
 
-        bfd = block_fd(pp);
+        snprintf(fd, sizeof fd, "%llu",
+                 (unsigned long long)allowlist_eq(policy, "pwrite64",
+                                                  "storage", "fd"));
+        snprintf(ofd, sizeof ofd, "%llu",
+                 (unsigned long long)allowlist_eq(policy, "pwrite64", "other",
+                                                  "fd"));
+        json_decref(policy);
     }
-    snprintf(fd, sizeof fd, "%d", bfd);
-    snprintf(ofd, sizeof ofd, "%d", bfd + 1);
     {
         /* pwrite64(fd, buf, count, offset): buf is the program's memory. */
         const char *ok[] = {e2e.tender, s_opt, o_opt, guest("syscall_blk"),
@@ -418,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_multi_block),
         cmocka_unit_test(test_sdk_rejects),
         cmocka_unit_test(test_tender_refusals),
+        cmocka_unit_test(test_option_after_kernel),
         cmocka_unit_test(test_not_writable),
         cmocka_unit_test(test_raw_calls),
         cmocka_unit_test(test_63_devices),

@@ -38,6 +38,7 @@
 #include <cmocka.h>
 
 #include "policy.h" /* POLICY_BLOCK_MAX_IO */
+#include "allowlist.h"
 #include "e2e.h"
 #include "escape_i386.h"
 
@@ -816,24 +817,6 @@ static void test_vsyscall(void **state)
     assert_int_equal(m.failed_runs, failed_runs);
 }
 
-/* The fd a policy printout line ending in "# tail" compares with key. */
-static int policy_fd(const char *out, const char *key, const char *tail)
-{
-    for (const char *line = out; line && *line;) {
-        const char *end = strchr(line, '\n'), *k = strstr(line, key);
-        size_t len = end ? (size_t)(end - line) : strlen(line);
-        size_t tl = strlen(tail);
-
-        if (k && k < line + len && len >= tl &&
-            strncmp(line + len - tl, tail, tl) == 0)
-            return atoi(k + strlen(key));
-        line = end ? end + 1 : NULL;
-    }
-    print_error("no '%s ... %s' in the policy:\n%s", key, tail, out);
-    fail();
-    return -1;
-}
-
 /* Does int $0x80 reach the kernel from a 64-bit process here? */
 static bool int80_probe(void)
 {
@@ -878,9 +861,16 @@ static bool vsyscall_page_mapped(void)
 static int setup(void **state)
 {
     const uint64_t max_io = POLICY_BLOCK_MAX_IO;
-    char max_io_rule[64];
+    /* The multi-block cases need the multi-block rules. */
+    const struct allowlist_cond max_io_rule[] = {
+        {"count", "==", max_io},
+        {"offset", "<=", STORAGE_SIZE - max_io},
+        {NULL},
+    };
+    const char *const io_calls[] = {"pread64", "pwrite64"};
     struct run_result r;
-    int fd;
+    json_t *policy;
+    uint64_t fd;
 
     (void)state;
     m.guest = guest("syscall_blk");
@@ -915,33 +905,31 @@ static int setup(void **state)
 
     /* The tender opens the same fds in the same order on every run. */
     {
-        const char *argv[] = {e2e.tender,    "--x-print-policy",
-                              m.storage_opt, m.other_opt,
-                              m.guest,       NULL};
+        const char *words[] = {m.storage_opt, m.other_opt, m.guest, NULL};
 
-        if (run(argv, NULL, &r) != 0 || r.status != 0)
-            return -1;
+        policy = allowlist_load(words);
     }
-    fd = policy_fd(r.out, "allow pread64(17) if fd == ", "# storage");
-    add_token("fd", "%d", fd);
-    add_token("fdhi", "%#llx", (1ULL << 32) | (unsigned)fd);
-    add_token("ofd", "%d",
-              policy_fd(r.out, "allow pread64(17) if fd == ", "# other"));
+    fd = allowlist_eq(policy, "pread64", "storage", "fd");
+    add_token("fd", "%llu", (unsigned long long)fd);
+    add_token("fdhi", "%#llx", (1ULL << 32) | fd);
     add_token(
-        "epfd", "%d",
-        policy_fd(r.out, "allow epoll_pwait(281) if epfd == ", "# yield"));
-    add_token("tfd", "%d",
-              policy_fd(r.out, "allow timerfd_settime(286) if fd == ",
-                        "# yield deadline"));
-    /* The multi-block cases need the multi-block rules. */
-    snprintf(max_io_rule, sizeof max_io_rule, "count == %llu && offset <= %llu",
-             (unsigned long long)max_io,
-             (unsigned long long)(STORAGE_SIZE - max_io));
-    if (strstr(r.out, max_io_rule) == NULL) {
-        print_error("no '%s' in the policy:\n%s", max_io_rule, r.out);
-        return -1;
-    }
-    run_free(&r);
+        "ofd", "%llu",
+        (unsigned long long)allowlist_eq(policy, "pread64", "other", "fd"));
+    add_token("epfd", "%llu",
+              (unsigned long long)allowlist_eq(policy, "epoll_pwait", "yield",
+                                               "epfd"));
+    add_token("tfd", "%llu",
+              (unsigned long long)allowlist_eq(policy, "timerfd_settime",
+                                               "yield deadline", "fd"));
+    for (size_t i = 0; i < 2; i++)
+        if (!allowlist_rule(policy, io_calls[i], "storage", max_io_rule)) {
+            print_error("no rule allowing %s for storage if count == %llu "
+                        "&& offset <= %llu\n",
+                        io_calls[i], (unsigned long long)max_io,
+                        (unsigned long long)(STORAGE_SIZE - max_io));
+            return -1;
+        }
+    json_decref(policy);
     add_token("w", "%s", m.witness);
     add_token("img", "%s", m.img);
     add_token("exec", "%s", m.exec_witness);

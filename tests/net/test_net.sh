@@ -3,7 +3,12 @@
 #
 # Runs as root, inside a network namespace it creates (and deletes), on tap
 # interfaces it makes there; no traffic leaves the namespace.
+#
+#   test_net.sh [--update-golden]   (rewrites tests/golden/policy-net.txt)
 set -u
+
+. "$(dirname "$0")/../golden/golden.sh"
+golden_args "$@"
 
 B=${SPT_BUILD:-build}
 T=$(realpath "$B/bin/solo5-spt")
@@ -226,6 +231,14 @@ refused "a net name given as block" "is a NET_BASIC device" \
     "$T" --block:service=/dev/null "$NET"
 ip -n "$NS" link show tap%d >/dev/null 2>&1 && bad "a tap%d interface appeared" ||
     ok "no interface was created by the tender"
+
+# 9. The allowlist of a network guest equals its reviewed copy.
+if golden_policy policy-net.txt nsx "$T" --x-print-policy \
+    --net:service=tap0 "$NET"; then
+    ok "allowlist of a network guest as in tests/golden"
+else
+    bad "allowlist of a network guest (diff above)"
+fi
 
 echo "network: $passed passed, $failed failed"
 [ $failed = 0 ]

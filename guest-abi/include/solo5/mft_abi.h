@@ -4,6 +4,10 @@
  * Self-contained: C99 types only. The layout is fixed by the Solo5
  * toolchains (little-endian, natural alignment); the static assertions
  * below pin every offset, so a compiler or a careless edit cannot move one.
+ *
+ * It also compiles the manifest sources that Solo5's and our
+ * `solo5-elftool gen-manifest` write: they define MFT_ENTRIES, include
+ * "mft_abi.h" and declare the note with MFT1_NOTE_DECLARE_BEGIN/END.
  */
 #ifndef SOLO5_MFT_ABI_H
 #define SOLO5_MFT_ABI_H
@@ -12,10 +16,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MFT_VERSION      1
-#define MFT_MAX_ENTRIES  64 /* entry 0 is reserved: at most 63 devices */
-#define MFT_NAME_SIZE    68 /* including the terminating NUL */
-#define MFT_NAME_MAX     (MFT_NAME_SIZE - 1)
+#include "elf_abi.h"
+
+#define MFT_VERSION     1
+#define MFT_MAX_ENTRIES 64 /* entry 0 is reserved: at most 63 devices */
+#define MFT_NAME_SIZE   68 /* including the terminating NUL */
+#define MFT_NAME_MAX    (MFT_NAME_SIZE - 1)
 
 enum mft_type {
     MFT_DEV_BLOCK_BASIC = 1,
@@ -47,14 +53,27 @@ struct mft_entry {
     bool attached;
 };
 
+/*
+ * A manifest source defines MFT_ENTRIES before including this header, which
+ * sizes e[] so that the note can be initialized; elsewhere e[] is flexible.
+ */
+#ifdef MFT_ENTRIES
+_Static_assert(MFT_ENTRIES >= 1 && MFT_ENTRIES <= MFT_MAX_ENTRIES,
+               "MFT_ENTRIES is 1 to 64");
+#define MFT_E_COUNT MFT_ENTRIES
+#else
+#define MFT_E_COUNT
+#endif
+
 struct mft {
     uint32_t version;
     uint32_t entries;
-    struct mft_entry e[];
+    struct mft_entry e[MFT_E_COUNT];
 };
 
-#define MFT_SIZE(entries) (sizeof(struct mft) + (entries) * sizeof(struct mft_entry))
-#define MFT_MAX_SIZE      MFT_SIZE(MFT_MAX_ENTRIES)
+#define MFT_SIZE(entries)                                                      \
+    (offsetof(struct mft, e) + (entries) * sizeof(struct mft_entry))
+#define MFT_MAX_SIZE MFT_SIZE(MFT_MAX_ENTRIES)
 
 _Static_assert(sizeof(struct mft_entry) == 104, "mft_entry is 104 bytes");
 _Static_assert(offsetof(struct mft_entry, type) == 68, "type at 68");
@@ -64,6 +83,38 @@ _Static_assert(offsetof(struct mft_entry, u.block_basic.block_size) == 80,
 _Static_assert(offsetof(struct mft_entry, u.net_basic.mtu) == 78, "mtu at 78");
 _Static_assert(offsetof(struct mft_entry, b) == 88, "hostfd at 88");
 _Static_assert(offsetof(struct mft_entry, attached) == 96, "attached at 96");
-_Static_assert(sizeof(struct mft) == 8, "manifest header is 8 bytes");
+_Static_assert(offsetof(struct mft, e) == 8, "manifest header is 8 bytes");
+
+#ifdef MFT_ENTRIES
+/*
+ * The MFT1 note of the manifest being defined: the 20-byte Solo5 note
+ * header, then the manifest at the next 8-byte boundary. The variable is
+ * 4-aligned, so its PT_NOTE is too: readelf and the gABI read 4-aligned
+ * notes with the layout above, and the tenders do not care where it lies.
+ */
+struct mft1_note {
+    uint32_t n_namesz;
+    uint32_t n_descsz;
+    uint32_t n_type;
+    char n_name[SOLO5_NOTE_HDR_SIZE - 12];
+    struct mft m;
+};
+
+_Static_assert(offsetof(struct mft1_note, m) ==
+                   SOLO5_NOTE_HDR_SIZE + SOLO5_MFT_NOTE_PAD,
+               "the manifest follows the note header and its padding");
+
+#define MFT1_NOTE_DECLARE_BEGIN                                                \
+    const struct mft1_note __solo5_mft1_note                                   \
+        __attribute__((section(".note.solo5.manifest"), aligned(4), used)) = { \
+            .n_namesz = SOLO5_NOTE_NAMESZ,                                     \
+            .n_descsz = sizeof(struct mft1_note) - SOLO5_NOTE_HDR_SIZE,        \
+            .n_type = SOLO5_NOTE_MANIFEST,                                     \
+            .n_name = SOLO5_NOTE_NAME,                                         \
+            .m =
+#define MFT1_NOTE_DECLARE_END                                                  \
+    }                                                                          \
+    ;
+#endif /* MFT_ENTRIES */
 
 #endif /* SOLO5_MFT_ABI_H */

@@ -110,4 +110,29 @@ struct spt_ext_random {
     uint8_t bytes[32];
 };
 
+/*
+ * Fuzzing (solo5-spt --x-fuzz, --x-fuzz-persistent, --x-fuzz-input=FILE):
+ * this run's input and, under a fuzzer, the coverage map. Only fuzzing
+ * runs have this record. Plain data, for any runtime that can use it.
+ *
+ * input points at a uint32_t length, then the bytes (AFL++'s layout for
+ * shared-memory test cases); the guest may only read it. cov_map, when not
+ * 0, is cov_map_size bytes of AFL++'s coverage map, for the guest to count
+ * edges in. In persistent mode (next_fd >= 0) the guest writes 4 bytes to
+ * done_fd when it has finished with an input, then reads 4 bytes from
+ * next_fd: the value 1 means the next input is in place; anything else, or
+ * end of file, means there is none. Otherwise both are -1.
+ */
+#define SPT_EXT_FUZZ_MAGIC 0x315a554654505300ULL /* "\0SPTFUZ1" */
+#define SPT_FUZZ_INPUT_MAX (1024 * 1024)         /* AFL++'s MAX_FILE */
+struct spt_ext_fuzz {
+    struct spt_ext_header h;
+    uint64_t input;
+    uint64_t input_max;
+    uint64_t cov_map;
+    uint64_t cov_map_size;
+    int32_t next_fd;
+    int32_t done_fd;
+};
+
 #endif /* SOLO5_SPT_ABI_H */
