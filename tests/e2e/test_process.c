@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -446,7 +447,10 @@ static void guest_address(const struct layout *g, uint64_t a, bool end,
  *   [NAME] PERM               the kernel's; [vvar_vclock], split off
  *                             [vvar] by Linux 6.13, is left out so the
  *                             copy holds for older kernels too
- *   file PERM PATH            anything mapped from a file
+ *   anonymous PERM SIZE       shared and anonymous too ("/dev/zero
+ *                             (deleted)" to the kernel)
+ *   sysv PERM SIZE            SysV shared memory ("/SYSV<key>")
+ *   file PERM PATH            anything else mapped from a file
  */
 static void maps_normalised(pid_t pid, const char *kernel, char *out,
                             size_t size)
@@ -483,6 +487,13 @@ static void maps_normalised(pid_t pid, const char *kernel, char *out,
             len += (size_t)snprintf(out + len, size - len,
                                     "anonymous %s %lu KiB\n", perm,
                                     (hi - lo) / 1024);
+        } else if (strcmp(name, "/dev/zero (deleted)") == 0) {
+            len += (size_t)snprintf(out + len, size - len,
+                                    "anonymous %s %lu KiB\n", perm,
+                                    (hi - lo) / 1024);
+        } else if (strncmp(name, "/SYSV", 5) == 0) {
+            len += (size_t)snprintf(out + len, size - len, "sysv %s %lu KiB\n",
+                                    perm, (hi - lo) / 1024);
         } else if (strcmp(name, "[vvar_vclock]") == 0) {
             continue;
         } else if (name[0] == '[') {
@@ -510,10 +521,11 @@ static pid_t guest_of(pid_t pid, bool supervised)
 
 /* The maps of an idle sleep guest started with argv, against a copy. */
 static void maps_check(const char *golden, const char *const *argv,
-                       const char *kernel, bool supervised)
+                       const struct run_opts *o, const char *kernel,
+                       bool supervised)
 {
     char text[4096];
-    pid_t pid = run_start(argv, NULL), g;
+    pid_t pid = run_start(argv, o), g;
 
     assert_true(pid > 0);
     g = guest_of(pid, supervised);
@@ -523,11 +535,22 @@ static void maps_check(const char *golden, const char *const *argv,
     expect_golden(golden, text);
 }
 
+/* AFL++'s coverage map, a SysV segment named in __AFL_SHM_ID. */
+static void afl_coverage_map(void *arg)
+{
+    char id[16];
+
+    snprintf(id, sizeof id, "%d", *(int *)arg);
+    setenv("__AFL_SHM_ID", id, 1);
+}
+
 /*
  * Exactly guest memory, the launch region and the kernel's mappings stay
  * (README, "What the guest can see"): tests/golden/maps.txt for a guest
  * handed the vDSO clock, alone, with a block device and under
- * --x-supervise (the guest's process); maps-no-extensions.txt without it.
+ * --x-supervise (the guest's process); maps-no-extensions.txt without it;
+ * maps-fuzz-input.txt in a fuzzing run (--x-fuzz-input, with a coverage
+ * map as AFL++ would give), which keeps the input and the map too.
  */
 static void test_maps_golden(void **state)
 {
@@ -541,16 +564,34 @@ static void test_maps_golden(void **state)
                                 NULL};
     const char *no_ext[] = {e2e.tender, MEM_OPT, "--x-no-extensions",
                             guest("sleep"), "--solo5:quiet", "60000", NULL};
+    char input[PATH_MAX + 32];
+    const char *fuzz[] = {e2e.tender, MEM_OPT, input, guest("sleep"),
+                          "--solo5:quiet", "60000", NULL};
+    int shm;
+    struct run_opts afl = {.child_setup = afl_coverage_map, .child_arg = &shm};
+    void *held;
 
     (void)state;
     if (geteuid() != 0)
         skip();
     make_image(tmp_path("maps.img"), 65536);
     snprintf(blk, sizeof blk, "--block:storage=%s", tmp_path("maps.img"));
-    maps_check("maps.txt", plain, guest("sleep"), false);
-    maps_check("maps.txt", with_blk, guest("sleep_blk"), false);
-    maps_check("maps.txt", supervised, guest("sleep"), true);
-    maps_check("maps-no-extensions.txt", no_ext, guest("sleep"), false);
+    maps_check("maps.txt", plain, NULL, guest("sleep"), false);
+    maps_check("maps.txt", with_blk, NULL, guest("sleep_blk"), false);
+    maps_check("maps.txt", supervised, NULL, guest("sleep"), true);
+    maps_check("maps-no-extensions.txt", no_ext, NULL, guest("sleep"),
+               false);
+    /* Attached here, then marked for removal: Linux still lets the
+     * tender attach it, and it goes when we do, whatever happens. */
+    shm = shmget(IPC_PRIVATE, 65536, IPC_CREAT | 0600);
+    assert_true(shm >= 0);
+    held = shmat(shm, NULL, SHM_RDONLY);
+    assert_true(held != (void *)-1);
+    assert_int_equal(shmctl(shm, IPC_RMID, NULL), 0);
+    make_image(tmp_path("input"), 100);
+    snprintf(input, sizeof input, "--x-fuzz-input=%s", tmp_path("input"));
+    maps_check("maps-fuzz-input.txt", fuzz, &afl, guest("sleep"), false);
+    shmdt(held);
 }
 
 /*
