@@ -441,9 +441,7 @@ static void guest_address(const struct layout *g, uint64_t a, bool end,
 /*
  * /proc/PID/maps, one line per mapping, addresses normalised:
  *   guest START-END PERM      guest memory (guest_address)
- *   anonymous PERM SIZE       elsewhere and nameless; the size of a
- *                             read-only one (the launch plan) is left
- *                             out, as it follows the CPU's XSAVE area
+ *   anonymous PERM SIZE       elsewhere and nameless
  *   [NAME] PERM               the kernel's; [vvar_vclock], split off
  *                             [vvar] by Linux 6.13, is left out so the
  *                             copy holds for older kernels too
@@ -480,9 +478,6 @@ static void maps_normalised(pid_t pid, const char *kernel, char *out,
             guest_address(&g, hi, true, b, sizeof b);
             len += (size_t)snprintf(out + len, size - len, "guest %s-%s %s\n",
                                     a, b, perm);
-        } else if (name[0] == '\0' && strcmp(perm, "r--p") == 0) {
-            len += (size_t)snprintf(out + len, size - len, "anonymous %s\n",
-                                    perm);
         } else if (name[0] == '\0') {
             len += (size_t)snprintf(out + len, size - len,
                                     "anonymous %s %lu KiB\n", perm,
