@@ -114,7 +114,7 @@ CHECK_BANNER_escape_supervised := escape matrix again, under --x-supervise
 CHECK_RUN_escape_supervised = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape \
 	--supervise
 CHECK_BANNER_process := the tender as a process: signals, privileges, \
-	memory, disks
+	memory, disks, what the guest can see
 CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
 CHECK_BANNER_net := network devices (root, in a network namespace)
 CHECK_RUN_net = SPT_BUILD=$(B) ./tests/net/test_net.sh
