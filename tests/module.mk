@@ -68,12 +68,16 @@ GUEST_VARIANT_NAMES := $(filter-out %.c,$(subst =, ,$(GUEST_VARIANTS)))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
 	$(wildcard tests/guests/*.c)) \
 	$(GUEST_VARIANT_NAMES:%=$(B)/tests/guests/%.spt)
+# GUEST_FLAGS_NAME: more flags for guest NAME.
+#   regs         its own entry point, before _start (test_process)
+GUEST_FLAGS_regs := -Wl,-e,regs_entry
 .SECONDEXPANSION:
 $(B)/tests/guests/%.spt: $$(call guest_source,$$*) \
 		$$(wildcard tests/guests/$$*.json) tests/guests/guest_util.h \
 		tests/guests/blk_pattern.h $(SDK_FILES)
 	@mkdir -p $(@D)
-	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
+	$(SDK_CC) $(GUEST_WARN) $(GUEST_FLAGS_$*) -o $@ \
+	    $(filter %.c %.json,$^)
 
 TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
 	$(B)/tests/net/tapfd $(TEST_GUESTS)
@@ -110,7 +114,7 @@ CHECK_BANNER_escape_supervised := escape matrix again, under --x-supervise
 CHECK_RUN_escape_supervised = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape \
 	--supervise
 CHECK_BANNER_process := the tender as a process: signals, privileges, \
-	memory, disks
+	memory, disks, what the guest can see
 CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
 CHECK_BANNER_net := network devices (root, in a network namespace)
 CHECK_RUN_net = SPT_BUILD=$(B) ./tests/net/test_net.sh

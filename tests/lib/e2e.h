@@ -7,6 +7,7 @@
 #define SPT_TEST_E2E_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,6 +52,23 @@ const char *path_in(const char *dir, const char *name);
 const char *guest(const char *name);
 /* NAME in the scratch directory. */
 const char *tmp_path(const char *name);
+
+/*
+ * Golden copies: tests/golden/NAME, relative to the directory make runs
+ * in (the top of the tree), holds a reviewed text. expect_golden(NAME,
+ * text) checks that text equals it, showing a diff if not; when the test
+ * was run with --update-golden (make golden-update), it writes text there
+ * instead, for review with `git diff tests/golden`. A copy written once
+ * in a run is compared on its next use, so that runs sharing a copy must
+ * agree.
+ */
+extern bool e2e_update_golden;
+/* Sets e2e_update_golden from main's words; false if there are others. */
+bool e2e_golden_args(int argc, char **argv);
+void expect_golden(const char *name, const char *text);
+
+/* All of text, as print_error prints it (which keeps 1 KiB of one call). */
+void print_text(const char *text);
 
 /* image_make and file_read_exact (files.h), which must succeed. */
 void make_image(const char *path, off_t size);
