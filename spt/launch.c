@@ -33,18 +33,20 @@
 #include "solo5/spt_abi.h"
 #include "tender.h"
 
-#define PAGE            4096UL
 #define USER_TOP        0x7ffffffff000UL /* 47-bit user space */
 #define SIGNAL_STACK    (64 * 1024UL)    /* the filter at most 32 KiB */
 #define FPU_AREA        (512 + 64)       /* legacy area, XSAVE header */
 #define MXCSR_DEFAULT   0x1f80
 #define FCW_DEFAULT     0x037f
-/* AMX tile data: off until a process asks; XRSTOR must not touch it. */
+/* Left as they are: AMX tile data (off until a process asks; XRSTOR must
+ * not touch it) and the protection-key rights (the kernel's default
+ * denies access through keys the guest never allocated). */
+#define XFEATURE_PKRU      (1ULL << 9)
 #define XFEATURE_XTILEDATA (1ULL << 18)
 
 static size_t page_round(size_t n)
 {
-    return (n + PAGE - 1) & ~(PAGE - 1);
+    return (n + SPT_PAGE_SIZE - 1) & ~(SPT_PAGE_SIZE - 1);
 }
 
 /* The blob, copied to the start of the region; the guest's entry point in
@@ -74,12 +76,12 @@ static uint64_t in_code(const struct launch *l, const void *sym)
  * glibc has asked the CPU already (CPUID is slow in a virtual machine).
  * XRSTOR with a header that asks for the initial state of a component
  * never reads that component's area, so the legacy area and the header
- * are all it reads, whatever the CPU has; RFBM is every component but AMX
- * tile data (the CPU keeps to XCR0's).
+ * are all it reads, whatever the CPU has; RFBM is every component but the
+ * two below (the CPU keeps to XCR0's).
  */
 static enum launch_fpu fpu_kind(uint64_t *xsave_mask)
 {
-    *xsave_mask = ~XFEATURE_XTILEDATA;
+    *xsave_mask = ~(XFEATURE_XTILEDATA | XFEATURE_PKRU);
     if (CPU_FEATURE_ACTIVE(XSAVE) && CPU_FEATURE_ACTIVE(OSXSAVE))
         return LAUNCH_FPU_XRSTOR;
     return LAUNCH_FPU_FXRSTOR;
@@ -242,8 +244,10 @@ static void fuzz_plan(const struct tender *t, struct launch_fuzz *lf)
         .hello = fuzz_hello(f),
         .shm_input = f->shm_input,
         .persistent_max = t->opts.fuzz_persistent,
+        .fuzzer = getppid(),
         .input = f->input_ours ? (uint64_t)(uintptr_t)f->input : 0,
         .input_size = f->input_ours ? f->input_size : 0,
+        .input_max = SPT_FUZZ_INPUT_MAX,
         .epollfd = t->epollfd,
         .timerfd = t->timerfd,
         .done_r = f->done_r,
@@ -253,64 +257,54 @@ static void fuzz_plan(const struct tender *t, struct launch_fuzz *lf)
     };
 }
 
-int launch_prepare(const struct tender *t, struct launch *l, char *err,
-                   size_t errlen)
-{
-    struct launch_range kept[8];
-    unsigned nkept = 0;
-    uint64_t xsave_mask = 0;
-    size_t fpu_size = FPU_AREA, ps_len = ps_text(&t->opts, NULL, 0), size;
-    enum launch_fpu fpu = fpu_kind(&xsave_mask);
-    uint8_t *area;
+/* Room at the top of the signal stack for the launch code's own frames
+ * and a signal's, above the filter at its bottom. */
+#define STACK_ROOM (16 * 1024UL)
 
-    /* One mapping: the code, the signal stack, the plan; each gets its
-     * protection once written. */
+/* One mapping: the code, the signal stack, the plan and what follows it
+ * (the FPU area, the text ps shows); each part protected once written. */
+static int region_map(const struct tender *t, struct launch *l,
+                      size_t plan_size)
+{
     memset(l, 0, sizeof *l);
     l->code_size =
         page_round((size_t)(__stop_spt_launch - __start_spt_launch));
     l->stack_size = SIGNAL_STACK;
-    l->plan_size = size =
-        page_round(sizeof *l->plan + 64 + fpu_size + ps_len);
-    l->code = mmap(NULL, l->code_size + SIGNAL_STACK + size,
+    l->plan_size = plan_size;
+    l->code = mmap(NULL, l->code_size + l->stack_size + plan_size,
                    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (l->code == MAP_FAILED)
-        return errf(err, errlen, "cannot map the launch region: %s",
-                    strerror(errno));
+        return -1;
     l->stack = (char *)l->code + l->code_size;
-    l->plan = (struct launch_plan *)((char *)l->stack + SIGNAL_STACK);
+    l->plan = (struct launch_plan *)((char *)l->stack + l->stack_size);
     code_copy(l, t->img.entry);
-    if (t->bpf.prog.len * sizeof(struct sock_filter) +
-            sizeof(struct sock_fprog) > SIGNAL_STACK / 2)
-        return errf(err, errlen, "the seccomp filter is too large to launch");
+    return 0;
+}
 
-    l->plan->guest_sp = t->opts.mem_size - 8;
-    l->plan->boot_info = SPT_BOOT_INFO_BASE;
-    l->plan->stack = (struct launch_range){
-        (uint64_t)(uintptr_t)l->stack,
-        (uint64_t)(uintptr_t)l->stack + SIGNAL_STACK};
-    l->plan->seccomp_flags =
-        t->opts.supervise ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
-    filter_place(l, &t->bpf);
-
-    area = (uint8_t *)(((uintptr_t)(l->plan + 1) + 63) & ~(uintptr_t)63);
-    fpu_area_fill(area);
-    l->plan->fpu = fpu;
-    l->plan->xsave_mask = xsave_mask;
-    l->plan->fpu_area = (uint64_t)(uintptr_t)area;
-
-    snprintf(l->plan->msg_unmap, LAUNCH_MSG_SIZE,
+/* The plan's messages for a launch that fails: the launch code adds the
+ * errno. */
+static void plan_messages(struct launch_plan *plan)
+{
+    snprintf(plan->msg_unmap, LAUNCH_MSG_SIZE,
              "solo5-spt: cannot unmap the tender: errno ");
-    snprintf(l->plan->msg_filter, LAUNCH_MSG_SIZE,
+    snprintf(plan->msg_filter, LAUNCH_MSG_SIZE,
              "solo5-spt: cannot install the seccomp filter: errno ");
-    snprintf(l->plan->msg_fork, LAUNCH_MSG_SIZE,
+    snprintf(plan->msg_fork, LAUNCH_MSG_SIZE,
              "solo5-spt: fork server: cannot start a child: errno ");
-    snprintf(l->plan->msg_child, LAUNCH_MSG_SIZE,
+    snprintf(plan->msg_child, LAUNCH_MSG_SIZE,
              "solo5-spt: fork server: cannot prepare a child: errno ");
-    fuzz_plan(t, &l->plan->fuzz);
+}
+
+/* What stays mapped: guest memory, the launch region, the vDSO when the
+ * guest has its clock, and a fuzzing run's map and input. */
+static int plan_unmap(const struct tender *t, const struct launch *l)
+{
+    struct launch_range kept[3 + LAUNCH_MAX_VDSO + 2];
+    unsigned nkept = 0;
 
     keep(kept, &nkept, SPT_HOST_MEM_BASE, t->opts.mem_size);
     keep(kept, &nkept, (uint64_t)(uintptr_t)l->code,
-         (uint64_t)(uintptr_t)l->plan + size);
+         (uint64_t)(uintptr_t)l->plan + l->plan_size);
     for (unsigned i = 0; i < t->vdso.n; i++)
         keep(kept, &nkept, t->vdso.range[i].start, t->vdso.range[i].end);
     if (t->fuzz.cov_map)
@@ -321,22 +315,50 @@ int launch_prepare(const struct tender *t, struct launch *l, char *err,
         keep(kept, &nkept, (uint64_t)(uintptr_t)t->fuzz.input,
              (uint64_t)(uintptr_t)t->fuzz.input +
                  page_round(t->fuzz.input_size));
-    if (unmap_plan(l->plan, kept, nkept) == -1)
-        return errf(err, errlen, "too many mappings to keep");
+    return unmap_plan(l->plan, kept, nkept);
+}
 
-    ps_text(&t->opts, (char *)area + fpu_size, ps_len);
-    ps_show((char *)area + fpu_size, ps_len);
+int launch_prepare(const struct tender *t, struct launch *l, char *err,
+                   size_t errlen)
+{
+    size_t ps_len = ps_text(&t->opts, NULL, 0);
+    struct launch_plan *plan;
+    uint8_t *area;
+    char *ps;
+
+    if (region_map(t, l, page_round(sizeof *plan + 64 + FPU_AREA + ps_len)))
+        return errf(err, errlen, "cannot map the launch region: %s",
+                    strerror(errno));
+    if (t->bpf.prog.len * sizeof(struct sock_filter) +
+            sizeof(struct sock_fprog) > l->stack_size - STACK_ROOM)
+        return errf(err, errlen, "the seccomp filter is too large to launch");
+    plan = l->plan;
+    plan->guest_sp = t->opts.mem_size - 8;
+    plan->boot_info = SPT_BOOT_INFO_BASE;
+    plan->stack = (struct launch_range){
+        (uint64_t)(uintptr_t)l->stack,
+        (uint64_t)(uintptr_t)l->stack + l->stack_size};
+    plan->seccomp_flags =
+        t->opts.supervise ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+    filter_place(l, &t->bpf);
+    area = (uint8_t *)(((uintptr_t)(plan + 1) + 63) & ~(uintptr_t)63);
+    fpu_area_fill(area);
+    plan->fpu = fpu_kind(&plan->xsave_mask);
+    plan->fpu_area = (uint64_t)(uintptr_t)area;
+    plan_messages(plan);
+    fuzz_plan(t, &plan->fuzz);
+    if (plan_unmap(t, l) == -1)
+        return errf(err, errlen, "too many mappings to keep");
+    ps = (char *)area + FPU_AREA;
+    ps_text(&t->opts, ps, ps_len);
+    ps_show(ps, ps_len);
     if (mprotect(l->code, l->code_size, PROT_READ | PROT_EXEC) == -1 ||
-        mprotect(l->plan, size, PROT_READ) == -1)
+        mprotect(l->plan, l->plan_size, PROT_READ) == -1)
         return errf(err, errlen, "cannot protect the launch region: %s",
                     strerror(errno));
     return 0;
 }
 
-/*
- * The kernel's [vvar] pages and [vdso], kept for a guest handed the vDSO
- * clock. Without /proc they cannot be found: no clock record then.
- */
 /* PROCMAP_QUERY (Linux 6.11, linux/fs.h): one mapping of ours, by address,
  * without the whole of /proc/self/maps formatted. */
 struct procmap_query {
@@ -364,26 +386,36 @@ static int vdso_query(int maps, uint64_t addr, const char *prefix,
     return 0;
 }
 
-/* The same from the text of /proc/self/maps, where the ioctl is missing. */
+/* The same from the text of /proc/self/maps, where the ioctl is missing
+ * (the tender's own maps are a few dozen lines). */
 static int vdso_scan(struct launch_vdso *v)
 {
-    char maps[8192], *line;
+    char maps[32768], *line, *next;
+    ssize_t len = proc_read("/proc/self/maps", maps, sizeof maps);
+    bool vdso = false;
 
-    if (proc_read("/proc/self/maps", maps, sizeof maps) <= 0)
-        return -1;
-    for (line = maps; line && *line; line = strchr(line, '\n'),
-        line = line ? line + 1 : NULL) {
-        char *end = strchr(line, '\n'), *name = strstr(line, " [v");
+    if (len <= 0 || (size_t)len == sizeof maps - 1)
+        return -1; /* unreadable, or more than we read */
+    for (line = maps; *line; line = next) {
+        char *name;
         unsigned long start, stop;
 
-        if (name == NULL || (end && name > end))
+        next = strchr(line, '\n');
+        next = next ? next + 1 : line + strlen(line);
+        name = strstr(line, " [v");
+        if (name == NULL || name >= next ||
+            sscanf(line, "%lx-%lx", &start, &stop) != 2 ||
+            v->n == LAUNCH_MAX_VDSO)
             continue;
-        if ((strncmp(name, " [vvar", 6) == 0 ||
-             strncmp(name, " [vdso]", 7) == 0) &&
-            sscanf(line, "%lx-%lx", &start, &stop) == 2 &&
-            v->n < LAUNCH_MAX_VDSO)
-            v->range[v->n++] = (struct launch_range){start, stop};
+        if (strncmp(name, " [vdso]", 7) == 0)
+            vdso = true;
+        else if (strncmp(name, " [vvar", 6) != 0)
+            continue;
+        v->range[v->n++] = (struct launch_range){start, stop};
     }
+    /* The [vvar] pages alone would hand out a clock that faults. */
+    if (!vdso)
+        v->n = 0;
     return 0;
 }
 
@@ -454,6 +486,6 @@ void launch_go(const struct launch *l)
     if (rseq_unregister() == -1)
         die("cannot unregister the C library's rseq area: %s",
             strerror(errno));
-    enter(l->plan, (uint64_t)(uintptr_t)l->stack + SIGNAL_STACK);
+    enter(l->plan, (uint64_t)(uintptr_t)l->stack + l->stack_size);
     __builtin_unreachable();
 }
