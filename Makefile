@@ -62,6 +62,7 @@ include spt/module.mk
 include guest-abi/module.mk
 include examples/module.mk
 include tests/module.mk
+include tests/fuzzmode/module.mk
 include tests/bench/module.mk
 include tests/asan/module.mk
 include tests/malformed/module.mk
@@ -85,6 +86,7 @@ CHECK_SUITES := \
 	block \
 	escape \
 	escape_supervised \
+	fuzzmode \
 	process \
 	net \
 	container \

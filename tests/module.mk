@@ -57,10 +57,12 @@ $(B)/tests/net/tapfd: $(B)/host/tests/net/tapfd.o
 # with a manifest of its own, tests/guests/VARIANT.json:
 #   sleep_blk    sleep with a block device (test_process)
 #   syscall_blk  syscall with two block devices (test_block, test_escape)
+#   fuzzmode_blk fuzzmode with a block device (tests/fuzzmode)
 #   net2, urunc  examples/net with two interfaces, and with the devices
 #                urunc attaches (tests/net/test_net.sh)
 GUEST_VARIANTS := sleep_blk=tests/guests/sleep.c \
 	syscall_blk=tests/guests/syscall.c \
+	fuzzmode_blk=tests/guests/fuzzmode.c \
 	net2=examples/net/main.c urunc=examples/net/main.c
 guest_source = $(or $(patsubst $(1)=%,%,$(filter $(1)=%,$(GUEST_VARIANTS))),\
 	tests/guests/$(1).c)
