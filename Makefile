@@ -87,6 +87,7 @@ CHECK_SUITES := \
 	escape \
 	escape_supervised \
 	fuzzmode \
+	escape_fuzz \
 	process \
 	net \
 	container \

@@ -41,7 +41,8 @@ $(E2E_TESTS): $(B)/tests/e2e/%: $(B)/host/tests/e2e/%.o $(E2E_LIB)
 E2E_ALLOWLIST := $(addprefix $(B)/tests/e2e/test_,guests block escape)
 $(E2E_ALLOWLIST): $(B)/host/tests/lib/allowlist.o
 $(E2E_ALLOWLIST) $(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
-$(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o
+$(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o \
+	$(B)/host/tests/lib/forksrv.o
 
 # What test_escape's guests try to execve: static, no C library.
 $(EXEC_WITNESS): tests/e2e/exec_witness.S
@@ -111,6 +112,9 @@ CHECK_RUN_escape = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape
 CHECK_BANNER_escape_supervised := escape matrix again, under --x-supervise
 CHECK_RUN_escape_supervised = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape \
 	--supervise
+CHECK_BANNER_escape_fuzz := escape matrix again, each call in children \
+	of the --x-fuzz fork server
+CHECK_RUN_escape_fuzz = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape --fuzz
 CHECK_BANNER_process := the tender as a process: signals, privileges, \
 	memory, disks
 CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
