@@ -53,6 +53,13 @@ $(B)/tests/net/tapfd: $(B)/host/tests/net/tapfd.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
+# A command with descriptors 198 and 199 open, as afl-fuzz leaves them
+# (tests/golden: the fork server's allowlist).
+AFL_FDS := $(B)/tests/golden/afl_fds
+$(AFL_FDS): $(B)/host/tests/golden/afl_fds.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^
+
 # Test guests: tests/guests/NAME.c, with tests/guests/NAME.json if it
 # exists. A variant, VARIANT=SOURCE below, is another guest's source built
 # with a manifest of its own, tests/guests/VARIANT.json:
@@ -79,7 +86,7 @@ $(B)/tests/guests/%.spt: $$(call guest_source,$$*) \
 	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
 
 TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
-	$(B)/tests/net/tapfd $(TEST_GUESTS)
+	$(B)/tests/net/tapfd $(AFL_FDS) $(TEST_GUESTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
 
 # `all` leaves the tests out (they need the test packages); check builds
