@@ -631,6 +631,41 @@ static void test_persistent(void **state)
     }
 }
 
+/*
+ * The pipes of persistent mode are new for each child: words a child
+ * leaves in them reach no other. Here one says "done" on its own and
+ * exits, so the server takes it for kept (STOPPED), and the next request
+ * finds it ended, leaving a "next" word unread. Its successor must count
+ * its inputs from 1, each exactly once; one that read the old word would
+ * take its first input twice and count ahead.
+ */
+static void test_persistent_pipes_renewed(void **state)
+{
+    struct forksrv_run r;
+    struct forksrv s;
+    pid_t pid;
+
+    (void)state;
+    start(&s, "--x-fuzz-persistent", true, MAP_SIZE, true, NULL);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(count_run(&s, &r), 1);
+        pid = r.child;
+        expect_kept(&s, pid, 2);
+        run_ok(&s, IN("D"), &r);
+        expect_wstatus(r.status, FS_STATUS_STOPPED, "a done of its own");
+        assert_int_equal(r.child, pid);
+        assert_int_equal(count_run(&s, &r), 0);
+        expect_wstatus(r.status, EXITED(0), "the next, found ended");
+        assert_int_equal(r.child, pid);
+        pid = expect_fresh(&s, pid);
+        for (uint32_t k = 2; k <= 5; k++)
+            expect_kept(&s, pid, k);
+        run_ok(&s, IN("s"), &r);
+        expect_wstatus(r.status, SIGNALED(SIGSEGV), "the end of the round");
+    }
+    stop(&s);
+}
+
 /* The default cap is large: a child takes many inputs. */
 static void test_persistent_default(void **state)
 {
@@ -923,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_input_shm),
         cmocka_unit_test(test_input_stdin),
         cmocka_unit_test(test_persistent),
+        cmocka_unit_test(test_persistent_pipes_renewed),
         cmocka_unit_test(test_persistent_default),
         cmocka_unit_test(test_eof),
         cmocka_unit_test(test_one_run),

@@ -20,6 +20,8 @@
  *   p      probe for a timer from an earlier run: status 3, with "TIMER
  *          ARMED" or "TIMER FIRED" printed, if this process's yield timer
  *          is armed or has fired; else "TIMER QUIET" and status 0
+ *   D      persistent mode: write a "done" word of its own, then exit 0,
+ *          leaving the server's "next" word to come unread
  *
  * A run that ends normally returns 0. With "loop" on the command line the
  * guest takes its inputs with spt_fuzz_next (persistent mode), where a
@@ -35,6 +37,7 @@
 #include "guest_util.h"
 #include "solo5/spt_abi.h"
 
+#define SYS_write           1
 #define SYS_getpid          39
 #define SYS_epoll_pwait     281
 #define SYS_timerfd_settime 286
@@ -43,6 +46,7 @@ static uint8_t *cov;
 static uint64_t cov_size;
 static uint32_t prev_loc;
 static uint32_t inputs_taken;
+static int32_t done_fd = -1;
 
 struct timespec64 {
     int64_t sec, nsec;
@@ -84,7 +88,7 @@ static const struct spt_boot_info *boot_info(void)
     return (const struct spt_boot_info *)SPT_BOOT_INFO_BASE;
 }
 
-/* The fuzzing record's coverage map, if the tender gave one. */
+/* The fuzzing record's coverage map and "done" descriptor, if any. */
 static void cov_find(void)
 {
     uint64_t at = SPT_EXT_BASE, end = (uint64_t)(uintptr_t)boot_info()->mft;
@@ -100,6 +104,7 @@ static void cov_find(void)
 
             cov = (uint8_t *)(uintptr_t)f->cov_map;
             cov_size = cov ? f->cov_map_size : 0;
+            done_fd = f->done_fd;
             return;
         }
         at += h->size;
@@ -238,6 +243,9 @@ static int run(const uint8_t *data, size_t len)
         return 0;
     case 'p':
         return timer_probe();
+    case 'D':
+        SPT_ASSERT(sys4(SYS_write, done_fd, (long)&inputs_taken, 4, 0) == 4);
+        solo5_exit(0);
     }
     g_puts("SURVIVED\n");
     return 2;
