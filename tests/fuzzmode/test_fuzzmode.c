@@ -611,6 +611,14 @@ static void test_persistent(void **state)
     assert_int_equal(r.child, pid);
     pid = expect_fresh(&s, pid);
     expect_kept(&s, pid, 2);
+    /*
+     * A timeout that raced with the child's "done": afl-fuzz killed the
+     * child it was told was kept, and says so with the next request.
+     */
+    kill(pid, SIGKILL);
+    s.last_timed_out = true;
+    pid = expect_fresh(&s, pid);
+    expect_kept(&s, pid, 2);
     stop(&s);
 
     /*
