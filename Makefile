@@ -63,6 +63,7 @@ include spt/module.mk
 include guest-abi/module.mk
 include examples/module.mk
 include tests/module.mk
+include tests/fuzzmode/module.mk
 include tests/bench/module.mk
 include tests/asan/module.mk
 include tests/malformed/module.mk
@@ -86,6 +87,8 @@ CHECK_SUITES := \
 	block \
 	escape \
 	escape_supervised \
+	fuzzmode \
+	escape_fuzz \
 	process \
 	net \
 	container \

@@ -51,42 +51,6 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* A line of /proc/PID/FILE starting with key, or "" (static buffer). */
-static const char *proc_line(pid_t pid, const char *file, const char *key)
-{
-    static char line[512];
-    char path[64];
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-    f = fopen(path, "r");
-    line[0] = '\0';
-    if (f == NULL)
-        return line;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0) {
-            fclose(f);
-            return line;
-        }
-    fclose(f);
-    line[0] = '\0';
-    return line;
-}
-
-/*
- * Wait until pid runs guest code: its allowlist is installed, which the
- * tender does as its very last act (after wiping, dropping privileges).
- */
-static bool guest_running(pid_t pid)
-{
-    for (int i = 0; i < 300; i++) {
-        if (strstr(proc_line(pid, "status", "Seccomp:"), "\t2\n"))
-            return true;
-        usleep(10000);
-    }
-    return false;
-}
-
 /*
  * Wait until pid waits in guest code: in epoll_pwait, which only the
  * guest's solo5_yield calls, so the launch code has finished. Reading

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "e2e.h"
@@ -221,4 +222,35 @@ void expect_run_refused(const char *const *argv, const char *what)
     run_checked(argv, NULL, &r);
     expect_refusal(&r, what);
     run_free(&r);
+}
+
+const char *proc_line(pid_t pid, const char *file, const char *key)
+{
+    static char line[512];
+    char path[64];
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    f = fopen(path, "r");
+    line[0] = '\0';
+    if (f == NULL)
+        return line;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0) {
+            fclose(f);
+            return line;
+        }
+    fclose(f);
+    line[0] = '\0';
+    return line;
+}
+
+bool guest_running(pid_t pid)
+{
+    for (int i = 0; i < 300; i++) {
+        if (strstr(proc_line(pid, "status", "Seccomp:"), "\t2\n"))
+            return true;
+        usleep(10000);
+    }
+    return false;
 }

@@ -87,4 +87,13 @@ void expect_refusal(const struct run_result *r, const char *what);
 /* Run argv (the tender and its words) and expect that refusal. */
 void expect_run_refused(const char *const *argv, const char *what);
 
+/* A line of /proc/PID/FILE starting with key, or "" (static buffer). */
+const char *proc_line(pid_t pid, const char *file, const char *key);
+/*
+ * Wait (up to 3 s) until pid runs guest code: its allowlist is installed,
+ * which the tender does as its very last act (after wiping, dropping
+ * privileges). False if it never did.
+ */
+bool guest_running(pid_t pid);
+
 #endif /* SPT_TEST_E2E_H */
