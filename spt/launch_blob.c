@@ -194,8 +194,8 @@ static long move_fd(long fd, long at)
 {
     long rc;
 
-    if (fd < 0)
-        return fd;
+    if (fd < 0 || fd == at)
+        return fd < 0 ? fd : 0;
     rc = syscall3(__NR_dup3, fd, at, O_CLOEXEC);
     syscall3(__NR_close, fd, 0, 0);
     return rc < 0 ? rc : 0;
@@ -216,30 +216,33 @@ static long child_fds_make(const struct launch_fuzz *f, struct child_fds *c)
 {
     struct epoll_event ev = {.events = EPOLLIN, .data = SPT_TIMERFD_EVENT};
     int done[2], next[2];
-    long rc;
+    long rc = 0;
 
+    /* New pipes onto the four numbers (all taken, so that no new
+     * descriptor lands on one of them). "done" is read without blocking: a
+     * guest may say it twice. */
+    if (f->persistent_max) {
+        rc = syscall3(__NR_pipe2, (long)done, O_CLOEXEC | O_NONBLOCK, 0);
+        if (rc == 0)
+            rc = move_fd(done[0], f->done_r);
+        if (rc == 0)
+            rc = move_fd(done[1], f->done_w);
+        if (rc == 0)
+            rc = syscall3(__NR_pipe2, (long)next, O_CLOEXEC, 0);
+        if (rc == 0)
+            rc = move_fd(next[0], f->next_r);
+        if (rc == 0)
+            rc = move_fd(next[1], f->next_w);
+        if (rc < 0)
+            return rc;
+    }
     c->epollfd = syscall3(__NR_epoll_create1, O_CLOEXEC, 0, 0);
     c->timerfd = syscall3(__NR_timerfd_create, CLOCK_MONOTONIC,
                           O_NONBLOCK | O_CLOEXEC, 0);
     if (c->epollfd < 0 || c->timerfd < 0)
         return c->epollfd < 0 ? c->epollfd : c->timerfd;
-    rc = syscall4(__NR_epoll_ctl, c->epollfd, EPOLL_CTL_ADD, c->timerfd,
-                  (long)&ev);
-    if (rc < 0 || !f->persistent_max)
-        return rc;
-    /* "done" is read without blocking: a guest may say it twice. */
-    rc = syscall3(__NR_pipe2, (long)done, O_CLOEXEC | O_NONBLOCK, 0);
-    if (rc == 0)
-        rc = syscall3(__NR_pipe2, (long)next, O_CLOEXEC, 0);
-    if (rc == 0)
-        rc = move_fd(done[0], f->done_r);
-    if (rc == 0)
-        rc = move_fd(done[1], f->done_w);
-    if (rc == 0)
-        rc = move_fd(next[0], f->next_r);
-    if (rc == 0)
-        rc = move_fd(next[1], f->next_w);
-    return rc;
+    return syscall4(__NR_epoll_ctl, c->epollfd, EPOLL_CTL_ADD, c->timerfd,
+                    (long)&ev);
 }
 
 /*
@@ -342,9 +345,14 @@ static long child_fork(const struct launch_plan *p, long server)
         fail(p->msg_fork, child);
     syscall3(__NR_close, c.epollfd, 0, 0);
     syscall3(__NR_close, c.timerfd, 0, 0);
+    /*
+     * The child's ends leave the server, so that its death closes the
+     * "done" pipe; their numbers stay taken (by the server's own ends), so
+     * that the next child's new descriptors cannot land on them.
+     */
     if (f->persistent_max) {
-        syscall3(__NR_close, f->done_w, 0, 0);
-        syscall3(__NR_close, f->next_r, 0, 0);
+        syscall3(__NR_dup3, f->done_r, f->done_w, O_CLOEXEC);
+        syscall3(__NR_dup3, f->next_w, f->next_r, O_CLOEXEC);
     }
     return child;
 }
