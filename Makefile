@@ -3,8 +3,9 @@
 #   make                 build the tender, the SDK and the examples
 #   make demo            build, then run the example unikernels
 #   make check           build, build the tests, then run every test
-#   make golden-update   rewrite the policy goldens (tests/golden/) from
-#                        what the tender prints now, for review (root)
+#   make golden-update   rewrite the golden copies (tests/golden/: the
+#                        policies, the guest's mappings) from what is seen
+#                        now, for review (root)
 #   make fuzz            fuzz the loader and the command line, FUZZ_SECONDS
 #                        (default 60) per harness
 #   make fuzz-demo       AFL++ finds the bug planted in examples/fuzz, at
@@ -64,6 +65,7 @@ include spt/module.mk
 include guest-abi/module.mk
 include examples/module.mk
 include tests/module.mk
+include tests/fuzzmode/module.mk
 include tests/bench/module.mk
 include tests/asan/module.mk
 include tests/malformed/module.mk
@@ -88,6 +90,8 @@ CHECK_SUITES := \
 	block \
 	escape \
 	escape_supervised \
+	fuzzmode \
+	escape_fuzz \
 	process \
 	net \
 	container \
@@ -117,6 +121,7 @@ check: all $(foreach s,$(CHECK_SUITES),$(CHECK_NEEDS_$(s)))
 golden-update: all $(TEST_PROGS)
 	SPT_BUILD=$(B) ./tests/golden/test_golden.sh --update-golden
 	SPT_BUILD=$(B) ./tests/net/test_net.sh --update-golden
+	SPT_BUILD=$(B) $(B)/tests/e2e/test_process --update-golden
 
 DEMO_IMG := $(B)/examples/blk.img
 demo: all

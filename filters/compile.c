@@ -148,20 +148,9 @@ void policy_bpf_free(struct policy_bpf *bpf)
     memset(bpf, 0, sizeof *bpf);
 }
 
-static int filter_load(const struct policy_bpf *bpf, unsigned flags)
+int policy_install(const struct policy_bpf *bpf)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return -1;
-    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags,
-                        &bpf->prog);
-}
-
-int policy_install(const struct policy_bpf *bpf)
-{
-    return filter_load(bpf, 0);
-}
-
-int policy_install_listener(const struct policy_bpf *bpf)
-{
-    return filter_load(bpf, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &bpf->prog);
 }

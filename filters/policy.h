@@ -2,8 +2,9 @@
  * policy.h: the seccomp allowlist, as data.
  *
  * The tender adds rules for what it set up (core resources, then each
- * device); policy_compile() is the one place that turns the list into BPF,
- * and policy_install() loads it as the tender's last act before the jump.
+ * device); policy_compile() is the one place that turns the list into BPF.
+ * The tender's launch code installs it; policy_install() does the same for
+ * programs of our own (benchmarks, tests).
  * System calls are named by number only: their names come from
  * libseccomp's table, wherever one is printed.
  *
@@ -89,11 +90,9 @@ void policy_bpf_free(struct policy_bpf *bpf);
 /*
  * Set no_new_privs and load the filter. Makes no allocation and calls no
  * library code that could: after it returns only the allowlist remains.
- * Returns 0 (or the listener fd), or -1 with errno.
+ * Returns 0, or -1 with errno.
  */
 int policy_install(const struct policy_bpf *bpf);
-/* The same for a notify policy; returns the listener fd. */
-int policy_install_listener(const struct policy_bpf *bpf);
 
 /* The rules for humans, and as JSON for programs (print.c). */
 void policy_print(const struct policy *p, const struct policy_bpf *bpf,

@@ -96,10 +96,30 @@ out:
     return rule;
 }
 
+/* The program as the kernel gets it, an instruction a line: "code jt jf k"
+ * in hex, so that a golden copy pins every byte and still reads as text. */
+static json_t *bpf_json(const struct policy_bpf *bpf)
+{
+    json_t *insns = json_array();
+    char text[32];
+
+    for (unsigned i = 0; insns && bpf && i < bpf->prog.len; i++) {
+        const struct sock_filter *f = &bpf->prog.filter[i];
+
+        snprintf(text, sizeof text, "%04x %02x %02x %08x", f->code, f->jt,
+                 f->jf, f->k);
+        if (json_array_append_new(insns, json_string(text)) != 0) {
+            json_decref(insns);
+            return NULL;
+        }
+    }
+    return insns;
+}
+
 /*
  * One JSON object: the default action, the rules in order, the program's
- * length. Argument values are the unsigned numbers the rules compare
- * with (fds, sizes, offsets, all below 2^63).
+ * length and the program itself. Argument values are the unsigned numbers
+ * the rules compare with (fds, sizes, offsets, all below 2^63).
  */
 int policy_print_json(const struct policy *p, const struct policy_bpf *bpf,
                       FILE *out)
@@ -112,10 +132,11 @@ int policy_print_json(const struct policy *p, const struct policy_bpf *bpf,
             json_decref(rules);
             return -ENOMEM;
         }
-    doc = json_pack("{s:s, s:s, s:b, s:i, s:o}", "default", default_action(p),
-                    "other_abis", "kill_process", "no_new_privs", 1,
-                    "bpf_instructions", bpf ? (int)bpf->prog.len : 0, "rules",
-                    rules);
+    doc = json_pack("{s:s, s:s, s:b, s:i, s:o, s:o*}", "default",
+                    default_action(p), "other_abis", "kill_process",
+                    "no_new_privs", 1, "bpf_instructions",
+                    bpf ? (int)bpf->prog.len : 0, "rules", rules, "bpf",
+                    bpf_json(bpf));
     if (doc == NULL)
         return -ENOMEM;
     rc = json_dumpf(doc, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

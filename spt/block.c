@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -67,20 +66,6 @@ static int block_capacity(int fd, const struct stat *st, uint64_t *capacity)
     return ioctl(fd, BLKGETSIZE64, capacity);
 }
 
-static int __attribute__((format(printf, 4, 5)))
-block_refuse(struct device *d, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vdevopt_errf(d->opt, err, errlen, fmt, ap);
-    va_end(ap);
-    if (d->fd >= 0)
-        close(d->fd);
-    d->fd = -1;
-    return -1;
-}
-
 static int block_attach(struct device *d, const struct spt_opts *opts,
                         char *err, size_t errlen)
 {
@@ -93,36 +78,36 @@ static int block_attach(struct device *d, const struct spt_opts *opts,
     d->fd = open(d->opt->value,
                  (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (d->fd == -1)
-        return block_refuse(d, err, errlen, "cannot open %s: %s",
+        return device_refuse(d, err, errlen, "cannot open %s: %s",
                             ro ? "read-only" : "read-write", strerror(errno));
     if (fstat(d->fd, &st) == -1)
-        return block_refuse(d, err, errlen, "cannot stat: %s",
+        return device_refuse(d, err, errlen, "cannot stat: %s",
                             strerror(errno));
     if (!(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-        return block_refuse(d, err, errlen,
+        return device_refuse(d, err, errlen,
                             "not a regular file or block device");
     flags = fcntl(d->fd, F_GETFL);
     if (flags == -1 || fcntl(d->fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
-        return block_refuse(d, err, errlen, "cannot set its flags: %s",
+        return device_refuse(d, err, errlen, "cannot set its flags: %s",
                             strerror(errno));
     if (flock(d->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) == -1)
         return errno == EWOULDBLOCK
-                   ? block_refuse(d, err, errlen,
+                   ? device_refuse(d, err, errlen,
                                   "in use: attached by another guest, or by "
                                   "another device of this one (it holds a "
                                   "lock on the file)")
-                   : block_refuse(d, err, errlen, "cannot lock the file: %s",
+                   : device_refuse(d, err, errlen, "cannot lock the file: %s",
                                   strerror(errno));
     if (block_capacity(d->fd, &st, &capacity) == -1)
-        return block_refuse(d, err, errlen, "cannot read its size: %s",
+        return device_refuse(d, err, errlen, "cannot read its size: %s",
                             strerror(errno));
     if (capacity < bs)
-        return block_refuse(d, err, errlen, "size %llu bytes is smaller than "
+        return device_refuse(d, err, errlen, "size %llu bytes is smaller than "
                             "one block (%llu bytes)",
                             (unsigned long long)capacity,
                             (unsigned long long)bs);
     if (capacity % bs != 0)
-        return block_refuse(d, err, errlen, "size %llu bytes is not a "
+        return device_refuse(d, err, errlen, "size %llu bytes is not a "
                             "multiple of the block size (%llu bytes)",
                             (unsigned long long)capacity,
                             (unsigned long long)bs);

@@ -68,7 +68,8 @@ static int ext_write(const struct tender *t, uint64_t *at, char *err,
         struct spt_ext_fuzz *fz = ext_add(at, SPT_EXT_FUZZ_MAGIC, sizeof *fz);
 
         fz->input = (uint64_t)(uintptr_t)t->fuzz.input;
-        fz->input_max = t->fuzz.input_size - 4;
+        fz->input_max = t->fuzz.input_ours ? SPT_FUZZ_INPUT_MAX
+                                           : t->fuzz.input_size - 4;
         fz->cov_map = (uint64_t)(uintptr_t)t->fuzz.cov_map;
         fz->cov_map_size = t->fuzz.cov_size;
         fz->next_fd = t->fuzz.next_r;

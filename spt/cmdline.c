@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmdline.h"
@@ -73,18 +74,20 @@ static const char usage_tail[] =
 
 const char *cmdline_usage(void)
 {
-    static char text[4096];
-    size_t len = 0;
+    static char *text;
+    size_t size = sizeof usage_head + sizeof usage_tail;
 
-    if (text[0] != '\0')
+    if (text != NULL)
         return text;
-    len += (size_t)snprintf(text, sizeof text, "%s", usage_head);
     for (const struct device_ops *const *k = device_kinds; *k; k++)
-        if (len < sizeof text)
-            len += (size_t)snprintf(text + len, sizeof text - len, "%s",
-                                    (*k)->usage);
-    if (len < sizeof text)
-        snprintf(text + len, sizeof text - len, "%s", usage_tail);
+        size += strlen((*k)->usage);
+    text = malloc(size);
+    if (text == NULL)
+        return usage_head; /* out of memory: the options at least */
+    strcpy(text, usage_head);
+    for (const struct device_ops *const *k = device_kinds; *k; k++)
+        strcat(text, (*k)->usage);
+    strcat(text, usage_tail);
     return text;
 }
 

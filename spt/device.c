@@ -4,7 +4,9 @@
  * Names always come from the manifest: an option names an entry, and
  * every entry that declares a device must be named by one option.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "errf.h"
@@ -18,6 +20,22 @@ const struct device_ops *const device_kinds[] = {
     &net_ops,
     NULL,
 };
+
+int device_refuse(struct device *d, char *err, size_t errlen, const char *fmt,
+                  ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vdevopt_errf(d->opt, err, errlen, fmt, ap);
+    va_end(ap);
+    /* What we opened goes (a tap we made goes with it); an @FD stays the
+     * operator's. */
+    if (d->fd >= 0 && d->fd != d->opt->fd)
+        close(d->fd);
+    d->fd = -1;
+    return -1;
+}
 
 static const struct device_ops *kind_of_type(uint32_t type)
 {

@@ -60,6 +60,13 @@ struct device {
     } u;
 };
 
+/*
+ * An attach refused: "OPTION:NAME=VALUE: <message>" into err, and the
+ * descriptor the attach opened closed. Returns -1.
+ */
+int device_refuse(struct device *d, char *err, size_t errlen, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+
 /* block.c: what the block extension record offers (0: one block only). */
 uint64_t block_max_io_offered(const struct spt_opts *opts);
 

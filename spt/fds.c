@@ -58,8 +58,8 @@ int fds_close_inherited(const struct spt_opts *opts, char *err, size_t errlen)
 
     /* AFL++'s control and status pipes, for the fork server alone. */
     if (fuzz_serving(opts)) {
-        keep[n++] = 198;
-        keep[n++] = 199;
+        keep[n++] = LAUNCH_FORKSRV_CTL;
+        keep[n++] = LAUNCH_FORKSRV_ST;
     }
     for (unsigned i = 0; i < opts->ndevopt; i++) {
         const struct dev_opt *d = &opts->devopt[i];

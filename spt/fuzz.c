@@ -23,8 +23,6 @@
 #include "solo5/spt_abi.h"
 #include "tender.h"
 
-#define FORKSRV_CTL 198
-
 /* AFL++'s fork-server options (its include/types.h). */
 #define FS_OPT_ENABLED     0x80000001u
 #define FS_OPT_MAPSIZE     0x40000000u
@@ -60,7 +58,7 @@ static int input_read(struct fuzz *f, int fd, const char *what, char *err,
                       size_t errlen)
 {
     uint8_t *data = f->input + 4;
-    size_t max = f->input_size - 4, len = 0;
+    size_t max = SPT_FUZZ_INPUT_MAX, len = 0;
     uint32_t len32;
     char extra;
 
@@ -98,7 +96,13 @@ static int input_from_file(struct fuzz *f, const char *path, char *err,
     if (fd == -1)
         return errf(err, errlen, "--x-fuzz-input=%s: cannot open: %s", path,
                     strerror(errno));
-    if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) == -1) {
+        errf(err, errlen, "--x-fuzz-input=%s: cannot stat: %s", path,
+             strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
         return errf(err, errlen, "--x-fuzz-input=%s: not a regular file",
                     path);
@@ -112,7 +116,8 @@ static int input_from_file(struct fuzz *f, const char *path, char *err,
  * fill it for each child, and read-only for the guest. */
 static int input_region(struct fuzz *f, char *err, size_t errlen)
 {
-    f->input_size = (4 + SPT_FUZZ_INPUT_MAX + 4095) & ~4095UL;
+    f->input_size = (4 + SPT_FUZZ_INPUT_MAX + SPT_PAGE_SIZE - 1) &
+                    ~(SPT_PAGE_SIZE - 1);
     f->input = mmap(NULL, f->input_size, PROT_READ | PROT_WRITE,
                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (f->input == MAP_FAILED)
@@ -141,8 +146,8 @@ static int pipes_open(struct fuzz *f, char *err, size_t errlen)
 bool fuzz_serving(const struct spt_opts *opts)
 {
     return opts->fuzz && opts->fuzz_input == NULL &&
-           fcntl(FORKSRV_CTL, F_GETFD) != -1 &&
-           fcntl(FORKSRV_CTL + 1, F_GETFD) != -1;
+           fcntl(LAUNCH_FORKSRV_CTL, F_GETFD) != -1 &&
+           fcntl(LAUNCH_FORKSRV_ST, F_GETFD) != -1;
 }
 
 int fuzz_setup(struct tender *t, char *err, size_t errlen)

@@ -18,6 +18,11 @@
 #define LAUNCH_MAX_UNMAP 20
 #define LAUNCH_MSG_SIZE  64
 
+/* AFL++'s fork-server pipes: it reads our messages on one, we its own on
+ * the other (its include/config.h FORKSRV_FD). */
+#define LAUNCH_FORKSRV_CTL 198
+#define LAUNCH_FORKSRV_ST  199
+
 struct launch_range {
     uint64_t start, end;
 };
@@ -38,9 +43,11 @@ struct launch_fuzz {
     uint32_t hello;          /* the options offered, AFL++'s first message */
     uint32_t shm_input;      /* AFL++ puts each input in shared memory */
     uint32_t persistent_max; /* inputs a child takes; 0: one each */
+    int64_t fuzzer;          /* AFL++'s pid: the server dies with it */
     uint64_t input;          /* else our region: uint32_t length, bytes */
-    uint64_t input_size;     /* its size, read from standard input */
-    int32_t epollfd, timerfd; /* made anew in each child, same numbers */
+    uint64_t input_size;     /* the region's size (0: AFL++'s memory) */
+    uint64_t input_max;      /* the most bytes an input has */
+    int32_t epollfd, timerfd; /* made anew for each child, same numbers */
     int32_t done_r, done_w, next_r, next_w; /* persistent mode's pipes */
 };
 

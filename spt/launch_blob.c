@@ -10,52 +10,22 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <asm/prctl.h>
+#include <asm/signal.h>
+#include <asm/unistd.h>
+#include <linux/errno.h>
+#include <linux/eventpoll.h>
+#include <linux/fcntl.h>
+#include <linux/mman.h>
+#include <linux/poll.h>
+#include <linux/prctl.h>
+#include <linux/seccomp.h>
+#include <linux/time.h>
 
 #include "launch.h"
+#include "solo5/spt_abi.h"
 
-#define SYS_read           0
-#define SYS_write          1
-#define SYS_close          3
-#define SYS_poll           7
-#define SYS_mprotect       10
-#define SYS_munmap         11
-#define SYS_pread64        17
-#define SYS_getpid         39
-#define SYS_clone          56
-#define SYS_wait4          61
-#define SYS_kill           62
-#define SYS_getppid        110
-#define SYS_prctl          157
-#define SYS_arch_prctl     158
-#define SYS_exit_group     231
-#define SYS_epoll_ctl      233
-#define SYS_timerfd_create 283
-#define SYS_epoll_create1  291
-#define SYS_dup3           292
-#define SYS_pipe2          293
-#define SYS_seccomp        317
-#define SYS_pidfd_open     434
-#define PR_SET_PDEATHSIG   1
-#define PR_SET_NO_NEW_PRIVS 38
-#define ARCH_SET_GS        0x1001
-#define ARCH_SET_FS        0x1002
-#define SECCOMP_SET_MODE_FILTER 1
-#define EINTR              4
-#define ESPIPE             29
-#define SIGABRT            6
-#define SIGKILL            9
-#define SIGCHLD            17
-#define O_CLOEXEC          02000000
-#define O_NONBLOCK         04000
-#define PROT_READ          1
-#define CLOCK_MONOTONIC    1
-#define EPOLL_CTL_ADD      1
-#define EPOLLIN            1
-#define POLLIN             1
-#define SPT_TIMERFD_EVENT  0xfffffffeULL /* solo5/spt_abi.h */
-#define FORKSRV_CTL        198           /* AFL++'s control pipe */
-#define FORKSRV_ST         199           /* and its status pipe */
-#define STOPPED_STATUS     0x137f        /* "stopped by SIGSTOP" */
+#define STOPPED_STATUS 0x137f /* a wait status: stopped by SIGSTOP */
 
 /* The bytes below the stack pointer the launch code may have used. */
 #define STACK_USED_MAX 8192
@@ -92,7 +62,7 @@ static long syscall4(long nr, long a, long b, long c, long d)
 static void __attribute__((noreturn)) exit_group(long status)
 {
     for (;;)
-        syscall3(SYS_exit_group, status, 0, 0);
+        syscall3(__NR_exit_group, status, 0, 0);
 }
 
 static size_t length(const char *s)
@@ -116,8 +86,8 @@ static void __attribute__((noreturn)) fail(const char *msg, long rc)
         num[--i] = (char)('0' + e % 10);
         e /= 10;
     } while (e != 0 && i > 0);
-    syscall3(SYS_write, 2, (long)msg, (long)length(msg));
-    syscall3(SYS_write, 2, (long)(num + i), (long)(sizeof num - i));
+    syscall3(__NR_write, 2, (long)msg, (long)length(msg));
+    syscall3(__NR_write, 2, (long)(num + i), (long)(sizeof num - i));
     exit_group(1);
 }
 
@@ -143,9 +113,9 @@ static void fpu_reset(const struct launch_plan *p)
 }
 
 /*
- * Clear what the launch code left on its stack, then become the guest:
- * %rsp and %rdi as spec section 4 says, every other general register and
- * the flags zero, and on to the entry point written into this region.
+ * Clear what the launch code left on its stack, then become the guest
+ * (launch_become_guest, below): the registers this hands over are all it
+ * needs, and it never comes back.
  */
 static void __attribute__((noreturn)) jump(const struct launch_plan *p)
 {
@@ -156,32 +126,10 @@ static void __attribute__((noreturn)) jump(const struct launch_plan *p)
 
     if (from < p->stack.start || from > here)
         from = p->stack.start;
-    __asm__ volatile("sub %%rdi, %%rcx\n\t"
-                     "xor %%eax, %%eax\n\t"
-                     "rep stosb\n\t"
-                     "mov %%r8, %%rsp\n\t"
-                     "mov %%r9, %%rdi\n\t"
-                     "xor %%eax, %%eax\n\t"
-                     "xor %%ebx, %%ebx\n\t"
-                     "xor %%ecx, %%ecx\n\t"
-                     "xor %%edx, %%edx\n\t"
-                     "xor %%esi, %%esi\n\t"
-                     "xor %%ebp, %%ebp\n\t"
-                     "xor %%r8d, %%r8d\n\t"
-                     "xor %%r9d, %%r9d\n\t"
-                     "xor %%r10d, %%r10d\n\t"
-                     "xor %%r11d, %%r11d\n\t"
-                     "xor %%r12d, %%r12d\n\t"
-                     "xor %%r13d, %%r13d\n\t"
-                     "xor %%r14d, %%r14d\n\t"
-                     "xor %%r15d, %%r15d\n\t"
-                     /* The flags last: xor sets ZF and PF. The slot below
-                      * the guest's stack pointer is zero and stays so. */
-                     "pushq $0\n\t"
-                     "popfq\n\t"
-                     "jmp *launch_entry_local(%%rip)"
+    __asm__ volatile("jmp launch_become_guest"
                      :
-                     : "D"(from), "c"(p->stack.end), "r"(sp), "r"(boot_info)
+                     : "D"(from), "c"(p->stack.end - from), "r"(sp),
+                       "r"(boot_info)
                      : "memory");
     __builtin_unreachable();
 }
@@ -189,10 +137,10 @@ static void __attribute__((noreturn)) jump(const struct launch_plan *p)
 /* The allowlist, then the guest: the end of every launch. */
 static void __attribute__((noreturn)) finish(const struct launch_plan *p)
 {
-    long rc = syscall5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    long rc = syscall5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 
     if (rc == 0)
-        rc = syscall3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+        rc = syscall3(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
                       (long)p->seccomp_flags, (long)p->fprog);
     if (rc < 0)
         fail(p->msg_filter, rc);
@@ -204,8 +152,8 @@ static void __attribute__((noreturn)) finish(const struct launch_plan *p)
 
 /* ---- AFL++'s fork server (launch.h, struct launch_fuzz) ---- */
 
-/* Exactly 4 bytes, as every message of the protocol is. */
-static int io4(long nr, long fd, void *word)
+/* One word of the protocol: exactly 4 bytes, or -1. */
+static int word_io(long nr, long fd, void *word)
 {
     long n;
 
@@ -217,19 +165,21 @@ static int io4(long nr, long fd, void *word)
 
 /*
  * This run's input from standard input, where AFL++ rewrites it (a file,
- * read from its start) or a pipe: a uint32_t length, then the bytes.
+ * read from its start) or a pipe: a uint32_t length, then at most
+ * input_max bytes.
  */
 static void input_load(const struct launch_fuzz *f)
 {
     uint8_t *data = (uint8_t *)f->input + 4;
-    uint64_t max = f->input_size - 4, len = 0;
+    uint64_t len = 0;
 
-    while (len < max) {
-        long n = syscall4(SYS_pread64, 0, (long)(data + len),
-                          (long)(max - len), (long)len);
+    while (len < f->input_max) {
+        long n = syscall4(__NR_pread64, 0, (long)(data + len),
+                          (long)(f->input_max - len), (long)len);
 
         if (n == -ESPIPE)
-            n = syscall3(SYS_read, 0, (long)(data + len), (long)(max - len));
+            n = syscall3(__NR_read, 0, (long)(data + len),
+                         (long)(f->input_max - len));
         if (n == -EINTR)
             continue;
         if (n <= 0)
@@ -239,108 +189,139 @@ static void input_load(const struct launch_fuzz *f)
     *(volatile uint32_t *)f->input = (uint32_t)len;
 }
 
-/* Make fd anew at number fd_at; -errno on failure. */
-static long renew(long fd, long fd_at)
+/* Put descriptor fd at number at (closing what was there) and close fd. */
+static long move_fd(long fd, long at)
 {
     long rc;
 
-    if (fd < 0)
-        return fd;
-    rc = syscall3(SYS_dup3, fd, fd_at, O_CLOEXEC);
-    syscall3(SYS_close, fd, 0, 0);
+    if (fd < 0 || fd == at)
+        return fd < 0 ? fd : 0;
+    rc = syscall3(__NR_dup3, fd, at, O_CLOEXEC);
+    syscall3(__NR_close, fd, 0, 0);
     return rc < 0 ? rc : 0;
 }
 
-/*
- * The child's own host state: an epoll set and a timerfd of its own on the
- * numbers the guest was told, so that no timer armed by one run fires in
- * the next. Then the input is read-only, and the child becomes the guest.
- */
-static void __attribute__((noreturn)) child_start(const struct launch_plan *p,
-                                                  long server)
-{
-    const struct launch_fuzz *f = &p->fuzz;
-    struct __attribute__((packed)) {
-        uint32_t events;
-        uint64_t data;
-    } ev = {EPOLLIN, SPT_TIMERFD_EVENT};
-    long rc;
+/* What each child gets anew, made by the server so that a failure is its
+ * own (AFL++ hears of it) rather than a child's exit status. */
+struct child_fds {
+    long epollfd, timerfd;
+};
 
-    /* Die with the server; it may have died before we could ask. */
-    if (syscall5(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-        syscall3(SYS_getppid, 0, 0, 0) != server)
-        exit_group(1);
-    syscall3(SYS_close, FORKSRV_CTL, 0, 0);
-    syscall3(SYS_close, FORKSRV_ST, 0, 0);
+/*
+ * An epoll set and a timerfd of the child's own, so that no timer armed by
+ * one run fires in the next; in persistent mode, new pipes too (nothing a
+ * dead child left in them is read by the next). -errno on failure.
+ */
+static long child_fds_make(const struct launch_fuzz *f, struct child_fds *c)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data = SPT_TIMERFD_EVENT};
+    int done[2], next[2];
+    long rc = 0;
+
+    /* New pipes onto the four numbers (all taken, so that no new
+     * descriptor lands on one of them). "done" is read without blocking: a
+     * guest may say it twice. */
     if (f->persistent_max) {
-        syscall3(SYS_close, f->done_r, 0, 0);
-        syscall3(SYS_close, f->next_w, 0, 0);
+        rc = syscall3(__NR_pipe2, (long)done, O_CLOEXEC | O_NONBLOCK, 0);
+        if (rc == 0)
+            rc = move_fd(done[0], f->done_r);
+        if (rc == 0)
+            rc = move_fd(done[1], f->done_w);
+        if (rc == 0)
+            rc = syscall3(__NR_pipe2, (long)next, O_CLOEXEC, 0);
+        if (rc == 0)
+            rc = move_fd(next[0], f->next_r);
+        if (rc == 0)
+            rc = move_fd(next[1], f->next_w);
+        if (rc < 0)
+            return rc;
     }
-    rc = renew(syscall3(SYS_epoll_create1, O_CLOEXEC, 0, 0), f->epollfd);
-    if (rc == 0)
-        rc = renew(syscall3(SYS_timerfd_create, CLOCK_MONOTONIC,
-                            O_NONBLOCK | O_CLOEXEC, 0),
-                   f->timerfd);
-    if (rc == 0)
-        rc = syscall4(SYS_epoll_ctl, f->epollfd, EPOLL_CTL_ADD, f->timerfd,
-                      (long)&ev);
-    if (rc == 0 && f->input_size)
-        rc = syscall3(SYS_mprotect, (long)f->input, (long)f->input_size,
-                      PROT_READ);
-    if (rc < 0)
-        fail(p->msg_child, rc);
-    finish(p);
+    c->epollfd = syscall3(__NR_epoll_create1, O_CLOEXEC, 0, 0);
+    c->timerfd = syscall3(__NR_timerfd_create, CLOCK_MONOTONIC,
+                          O_NONBLOCK | O_CLOEXEC, 0);
+    if (c->epollfd < 0 || c->timerfd < 0)
+        return c->epollfd < 0 ? c->epollfd : c->timerfd;
+    return syscall4(__NR_epoll_ctl, c->epollfd, EPOLL_CTL_ADD, c->timerfd,
+                    (long)&ev);
 }
 
-/* New pipes at the old numbers: nothing a dead child left is read. */
-static long pipes_renew(const struct launch_fuzz *f)
+/*
+ * The child: dies with the server, keeps none of the server's descriptors
+ * and takes its fresh ones on the numbers the guest was told; the input
+ * becomes read-only, and the child becomes the guest. A failure here
+ * kills the server too, so that AFL++ reports it.
+ */
+static void __attribute__((noreturn)) child_start(const struct launch_plan *p,
+                                                  long server,
+                                                  const struct child_fds *c)
 {
-    int done[2], next[2];
-    long rc = syscall3(SYS_pipe2, (long)done, O_CLOEXEC, 0);
+    const struct launch_fuzz *f = &p->fuzz;
+    long rc;
 
+    if (syscall5(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+        syscall3(__NR_getppid, 0, 0, 0) != server)
+        exit_group(1); /* the server is gone already */
+    syscall3(__NR_close, LAUNCH_FORKSRV_CTL, 0, 0);
+    syscall3(__NR_close, LAUNCH_FORKSRV_ST, 0, 0);
+    if (f->persistent_max) {
+        syscall3(__NR_close, f->done_r, 0, 0);
+        syscall3(__NR_close, f->next_w, 0, 0);
+    }
+    rc = move_fd(c->epollfd, f->epollfd);
     if (rc == 0)
-        rc = syscall3(SYS_pipe2, (long)next, O_CLOEXEC, 0);
-    if (rc == 0)
-        rc = renew(done[0], f->done_r);
-    if (rc == 0)
-        rc = renew(done[1], f->done_w);
-    if (rc == 0)
-        rc = renew(next[0], f->next_r);
-    if (rc == 0)
-        rc = renew(next[1], f->next_w);
-    return rc;
+        rc = move_fd(c->timerfd, f->timerfd);
+    if (rc == 0 && f->input_size)
+        rc = syscall3(__NR_mprotect, (long)f->input, (long)f->input_size,
+                      PROT_READ);
+    if (rc < 0) {
+        syscall3(__NR_kill, server, SIGKILL, 0);
+        fail(p->msg_child, rc);
+    }
+    finish(p);
 }
 
 static int reap(long child)
 {
     int status = 0;
 
-    while (syscall4(SYS_wait4, child, (long)&status, 0, 0) == -EINTR)
+    while (syscall4(__NR_wait4, child, (long)&status, 0, 0) == -EINTR)
         ;
     return status;
 }
 
 /*
- * How the run ended: the child's wait status, or in persistent mode a
- * stopped status once it says it is done with the input (it is then kept
- * for the next). A guest's abort (exit 255) is reported as SIGABRT so
- * that AFL++ counts it as a crash.
+ * In persistent mode, wait for the child to say it is done with the input
+ * (1, with every word it wrote read) or to end (0): the server holds
+ * neither end the child writes, so the child's death closes the pipe.
  */
-static int run_wait(const struct launch_fuzz *f, long *child, long pidfd)
+static int persistent_done(const struct launch_fuzz *f)
 {
-    struct {
-        int fd;
-        short events, revents;
-    } fds[2] = {{(int)f->done_r, POLLIN, 0}, {(int)pidfd, POLLIN, 0}};
-    uint32_t done;
+    struct pollfd wait = {.fd = f->done_r, .events = POLLIN};
+    uint32_t words[16];
+    long n;
+    int said = 0;
+
+    while (syscall3(__NR_poll, (long)&wait, 1, -1) == -EINTR)
+        ;
+    while ((n = syscall3(__NR_read, f->done_r, (long)words,
+                         sizeof words)) > 0 ||
+           n == -EINTR)
+        said |= n > 0;
+    return said;
+}
+
+/*
+ * How the run ended: a stopped status when a persistent child is done
+ * with the input (it is kept for the next), else its wait status. A
+ * guest's abort (exit 255) is reported as SIGABRT, for AFL++ to count it
+ * as a crash.
+ */
+static int run_status(const struct launch_fuzz *f, long *child)
+{
     int status;
 
-    if (f->persistent_max) {
-        while (syscall3(SYS_poll, (long)fds, 2, -1) == -EINTR)
-            ;
-        if ((fds[0].revents & POLLIN) && io4(SYS_read, f->done_r, &done) == 0)
-            return STOPPED_STATUS;
-    }
+    if (f->persistent_max && persistent_done(f))
+        return STOPPED_STATUS;
     status = reap(*child);
     *child = -1;
     if ((status & 0x7f) == 0 && ((status >> 8) & 0xff) == 255)
@@ -348,54 +329,79 @@ static int run_wait(const struct launch_fuzz *f, long *child, long pidfd)
     return status;
 }
 
+/* A new child for this run; it does not return there. */
+static long child_fork(const struct launch_plan *p, long server)
+{
+    const struct launch_fuzz *f = &p->fuzz;
+    struct child_fds c;
+    long child, rc = child_fds_make(f, &c);
+
+    if (rc < 0)
+        fail(p->msg_fork, rc);
+    child = syscall5(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+    if (child == 0)
+        child_start(p, server, &c);
+    if (child < 0)
+        fail(p->msg_fork, child);
+    syscall3(__NR_close, c.epollfd, 0, 0);
+    syscall3(__NR_close, c.timerfd, 0, 0);
+    /*
+     * The child's ends leave the server, so that its death closes the
+     * "done" pipe; their numbers stay taken (by the server's own ends), so
+     * that the next child's new descriptors cannot land on them.
+     */
+    if (f->persistent_max) {
+        syscall3(__NR_dup3, f->done_r, f->done_w, O_CLOEXEC);
+        syscall3(__NR_dup3, f->next_w, f->next_r, O_CLOEXEC);
+    }
+    return child;
+}
+
+/*
+ * The server: dies with AFL++ (so that no child outlives a fuzzer killed
+ * mid-run), says hello, then a child per request, or the kept one resumed
+ * in persistent mode, until AFL++ closes the control pipe.
+ */
 static void __attribute__((noreturn)) serve(const struct launch_plan *p)
 {
     const struct launch_fuzz *f = &p->fuzz;
-    long server = syscall3(SYS_getpid, 0, 0, 0), child = -1, pidfd = -1;
+    long server = syscall3(__NR_getpid, 0, 0, 0), child = -1;
     uint32_t msg = f->hello, was_killed, runs = 0;
     int32_t pid;
     int status;
 
-    if (io4(SYS_write, FORKSRV_ST, &msg) == -1 ||
-        (f->shm_input && io4(SYS_read, FORKSRV_CTL, &msg) == -1))
+    if (syscall5(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+        syscall3(__NR_getppid, 0, 0, 0) != (long)f->fuzzer)
         exit_group(1);
-    /* A request per run; AFL++ gone (end of file) ends the server. */
-    while (io4(SYS_read, FORKSRV_CTL, &was_killed) == 0) {
+    if (word_io(__NR_write, LAUNCH_FORKSRV_ST, &msg) == -1 ||
+        (f->shm_input && word_io(__NR_read, LAUNCH_FORKSRV_CTL, &msg) == -1))
+        exit_group(1);
+    while (word_io(__NR_read, LAUNCH_FORKSRV_CTL, &was_killed) == 0) {
         /* A kept child killed by AFL++ (a hang), or at its limit. */
         if (child > 0 && (was_killed || runs >= f->persistent_max)) {
-            syscall3(SYS_kill, child, SIGKILL, 0);
+            syscall3(__NR_kill, child, SIGKILL, 0);
             reap(child);
             child = -1;
         }
         if (f->input_size)
             input_load(f);
         if (child < 0) {
-            if (pidfd >= 0)
-                syscall3(SYS_close, pidfd, 0, 0);
-            if (f->persistent_max && pipes_renew(f) < 0)
-                fail(p->msg_fork, -1);
-            child = syscall5(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-            if (child == 0)
-                child_start(p, server);
-            if (child < 0)
-                fail(p->msg_fork, child);
+            child = child_fork(p, server);
             runs = 0;
-            pidfd = f->persistent_max ? syscall3(SYS_pidfd_open, child, 0, 0)
-                                      : -1;
         } else {
             msg = 1;
-            io4(SYS_write, f->next_w, &msg);
+            word_io(__NR_write, f->next_w, &msg);
         }
         pid = (int32_t)child;
-        if (io4(SYS_write, FORKSRV_ST, &pid) == -1)
+        if (word_io(__NR_write, LAUNCH_FORKSRV_ST, &pid) == -1)
             break;
-        status = run_wait(f, &child, pidfd);
+        status = run_status(f, &child);
         runs++;
-        if (io4(SYS_write, FORKSRV_ST, &status) == -1)
+        if (word_io(__NR_write, LAUNCH_FORKSRV_ST, &status) == -1)
             break;
     }
     if (child > 0)
-        syscall3(SYS_kill, child, SIGKILL, 0);
+        syscall3(__NR_kill, child, SIGKILL, 0);
     exit_group(0);
 }
 
@@ -408,14 +414,14 @@ launch_main(const struct launch_plan *p)
     for (uint64_t i = 0; i < p->nunmap && i < LAUNCH_MAX_UNMAP; i++) {
         const struct launch_range *r = &p->unmap[i];
 
-        rc = syscall3(SYS_munmap, (long)r->start, (long)(r->end - r->start),
+        rc = syscall3(__NR_munmap, (long)r->start, (long)(r->end - r->start),
                       0);
         if (rc < 0)
             fail(p->msg_unmap, rc);
     }
     /* The tender's TLS is gone: no base points at it. */
-    syscall3(SYS_arch_prctl, ARCH_SET_FS, 0, 0);
-    syscall3(SYS_arch_prctl, ARCH_SET_GS, 0, 0);
+    syscall3(__NR_arch_prctl, ARCH_SET_FS, 0, 0);
+    syscall3(__NR_arch_prctl, ARCH_SET_GS, 0, 0);
     if (p->fuzz.serve)
         serve(p);
     finish(p);
@@ -429,6 +435,32 @@ launch_main(const struct launch_plan *p)
  * the slot the tender writes the guest's entry point to.
  */
 __asm__(".text\n"
+        /* %rdi, %rcx: the stack to clear; %r8: the guest's stack pointer;
+         * %r9: the boot info. The flags go last: xor sets ZF and PF. The
+         * word pushq writes below the guest's stack pointer is zero and
+         * stays so. */
+        "launch_become_guest:\n"
+        "    xor %eax, %eax\n"
+        "    rep stosb\n"
+        "    mov %r8, %rsp\n"
+        "    mov %r9, %rdi\n"
+        "    xor %eax, %eax\n"
+        "    xor %ebx, %ebx\n"
+        "    xor %ecx, %ecx\n"
+        "    xor %edx, %edx\n"
+        "    xor %esi, %esi\n"
+        "    xor %ebp, %ebp\n"
+        "    xor %r8d, %r8d\n"
+        "    xor %r9d, %r9d\n"
+        "    xor %r10d, %r10d\n"
+        "    xor %r11d, %r11d\n"
+        "    xor %r12d, %r12d\n"
+        "    xor %r13d, %r13d\n"
+        "    xor %r14d, %r14d\n"
+        "    xor %r15d, %r15d\n"
+        "    pushq $0\n"
+        "    popfq\n"
+        "    jmp *launch_entry_local(%rip)\n"
         ".globl launch_enter\n"
         ".type launch_enter, @function\n"
         "launch_enter:\n"

@@ -134,13 +134,17 @@ static void policy_build(struct tender *t)
 
 static int policy_show(const struct tender *t)
 {
-    if (t->opts.print_policy == PRINT_POLICY_JSON) {
-        if (policy_print_json(&t->policy, &t->bpf, stdout) != 0)
-            return 1;
-    } else {
+    int rc = 0;
+
+    if (t->opts.print_policy == PRINT_POLICY_JSON)
+        rc = policy_print_json(&t->policy, &t->bpf, stdout);
+    else
         policy_print(&t->policy, &t->bpf, stdout);
-    }
-    return fflush(stdout) == 0 ? 0 : 1;
+    if (rc == 0 && fflush(stdout) != 0)
+        rc = -errno;
+    if (rc != 0)
+        die("cannot print the seccomp policy: %s", strerror(-rc));
+    return 0;
 }
 
 /*

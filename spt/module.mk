@@ -1,11 +1,13 @@
 # spt/: the solo5-spt program.
-SPT_SRCS := spt/main.c spt/cmdline.c spt/fds.c spt/guest_mem.c spt/boot.c \
-	spt/device.c spt/block.c spt/net.c spt/signals.c spt/privileges.c \
-	spt/launch.c spt/supervise.c spt/fuzz.c
-# What the command-line parser needs: the device kinds and their helpers
+# The device kinds, each a file of its own (spt/device.h).
+SPT_KIND_SRCS := spt/block.c spt/net.c
+# What the command-line parser needs: the kinds and the table of them
 # (its unit test and fuzz harness link these, with the loader and policy
 # libraries).
-SPT_CMDLINE_SRCS := spt/cmdline.c spt/device.c spt/block.c spt/net.c
+SPT_CMDLINE_SRCS := spt/cmdline.c spt/device.c $(SPT_KIND_SRCS)
+SPT_SRCS := $(SPT_CMDLINE_SRCS) spt/main.c spt/fds.c spt/guest_mem.c \
+	spt/boot.c spt/signals.c spt/privileges.c spt/launch.c \
+	spt/supervise.c spt/fuzz.c
 
 # The launch region's code (spt/launch.h): compiled freestanding, with no
 # vector registers, jump tables or library calls, then checked to be whole
@@ -21,9 +23,10 @@ LAUNCH_BLOB_CFLAGS := -std=c11 -O2 -g0 -Wall -Wextra -Werror -ffreestanding \
 	-mgeneral-regs-only -fno-jump-tables -fcf-protection=none \
 	-fno-tree-loop-distribute-patterns -fno-reorder-functions \
 	-fno-reorder-blocks-and-partition -fno-toplevel-reorder
-$(LAUNCH_BLOB): spt/launch_blob.c spt/launch.h | $(DEPS_STAMP)
+$(LAUNCH_BLOB): spt/launch_blob.c spt/launch.h guest-abi/include/solo5/spt_abi.h \
+		| $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(LAUNCH_BLOB_CC) $(LAUNCH_BLOB_CFLAGS) -c $< -o $@.whole.o
+	$(LAUNCH_BLOB_CC) $(LAUNCH_BLOB_CFLAGS) -Ispt -Iguest-abi/include -c $< -o $@.whole.o
 	@if readelf -rW $@.whole.o | grep -q "^Relocation section"; then \
 	    echo "$<: the launch code has relocations:"; \
 	    readelf -rW $@.whole.o; exit 1; fi

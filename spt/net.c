@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
@@ -24,20 +23,6 @@
 #include "policy.h"
 
 #define NET_FD_MTU 1500 /* what an @FD reports, as Solo5 0.8-0.9 did */
-
-static int __attribute__((format(printf, 4, 5)))
-net_refuse(struct device *d, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vdevopt_errf(d->opt, err, errlen, fmt, ap);
-    va_end(ap);
-    if (d->fd >= 0 && d->opt->fd < 0)
-        close(d->fd); /* ours: closing also drops a tap we may have made */
-    d->fd = -1;
-    return -1;
-}
 
 /* --net:NAME=@FD: a descriptor number, not 0-2. fds.c checks it is open. */
 static int net_check_value(struct dev_opt *d, char *err, size_t errlen)
@@ -122,37 +107,37 @@ static int tap_open(struct device *d, char *err, size_t errlen)
     int up;
 
     if (strlen(iface) >= IFNAMSIZ || strchr(iface, '/') || iface[0] == '.')
-        return net_refuse(d, err, errlen, "'%s' is not an interface name",
+        return device_refuse(d, err, errlen, "'%s' is not an interface name",
                           iface);
     if (strchr(iface, '%'))
-        return net_refuse(d, err, errlen, "'%s' is a name template; name an "
+        return device_refuse(d, err, errlen, "'%s' is a name template; name an "
                           "existing tap interface", iface);
     up = iface_is_up(iface);
     if (up == -1)
-        return net_refuse(d, err, errlen, "no interface named '%s' (the tap "
+        return device_refuse(d, err, errlen, "no interface named '%s' (the tap "
                           "must exist already)", iface);
     if (up == 0)
-        return net_refuse(d, err, errlen, "interface '%s' is down", iface);
+        return device_refuse(d, err, errlen, "interface '%s' is down", iface);
     d->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (d->fd == -1)
-        return net_refuse(d, err, errlen, "cannot open /dev/net/tun: %s",
+        return device_refuse(d, err, errlen, "cannot open /dev/net/tun: %s",
                           strerror(errno));
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     strcpy(ifr.ifr_name, iface);
     if (ioctl(d->fd, TUNSETIFF, &ifr) == -1)
-        return net_refuse(d, err, errlen,
+        return device_refuse(d, err, errlen,
                           errno == EBUSY ? "%s: the tap is already in use"
                                          : "%s: not a tap interface",
                           iface);
     /* TUNSETIFF would have made a new tap had ours vanished meanwhile: a
      * new one is down, and refusing closes (and removes) it. */
     if (strcmp(ifr.ifr_name, iface) != 0 || iface_is_up(iface) != 1)
-        return net_refuse(d, err, errlen, "interface '%s' disappeared while "
+        return device_refuse(d, err, errlen, "interface '%s' disappeared while "
                           "attaching", iface);
     strcpy(ifr.ifr_name, iface);
     if (iface_ioctl(SIOCGIFMTU, &ifr) == -1 || ifr.ifr_mtu <= 0 ||
         ifr.ifr_mtu > UINT16_MAX)
-        return net_refuse(d, err, errlen, "cannot read the MTU of '%s'",
+        return device_refuse(d, err, errlen, "cannot read the MTU of '%s'",
                           iface);
     d->entry->u.net_basic.mtu = (uint16_t)ifr.ifr_mtu;
     iface_offloads_off(d->fd, iface);
@@ -168,19 +153,19 @@ static int tap_adopt(struct device *d, char *err, size_t errlen)
     d->fd = d->opt->fd; /* fds.c checked it is open */
     flags = fcntl(d->fd, F_GETFL);
     if (flags == -1)
-        return net_refuse(d, err, errlen, "cannot read its flags: %s",
+        return device_refuse(d, err, errlen, "cannot read its flags: %s",
                           strerror(errno));
     if (ioctl(d->fd, TUNGETIFF, &ifr) == -1)
-        return net_refuse(d, err, errlen, "%s is not a tap descriptor",
+        return device_refuse(d, err, errlen, "%s is not a tap descriptor",
                           d->opt->value);
     if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP ||
         !(ifr.ifr_flags & IFF_NO_PI) || (ifr.ifr_flags & IFF_VNET_HDR))
-        return net_refuse(d, err, errlen, "%s is not a tap opened with "
+        return device_refuse(d, err, errlen, "%s is not a tap opened with "
                           "IFF_TAP | IFF_NO_PI and no vnet header",
                           d->opt->value);
     if (fcntl(d->fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
         fcntl(d->fd, F_SETFD, FD_CLOEXEC) == -1)
-        return net_refuse(d, err, errlen, "%s: cannot make it non-blocking",
+        return device_refuse(d, err, errlen, "%s: cannot make it non-blocking",
                           d->opt->value);
     d->entry->u.net_basic.mtu = NET_FD_MTU;
     /* Not by name: the tap may live in another network namespace, where
@@ -199,7 +184,7 @@ static int net_mac(struct device *d, char *err, size_t errlen)
         return 0;
     }
     if (getrandom(mac, 6, 0) != 6)
-        return net_refuse(d, err, errlen, "cannot make a MAC address: %s",
+        return device_refuse(d, err, errlen, "cannot make a MAC address: %s",
                           strerror(errno));
     mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
     return 0;

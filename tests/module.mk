@@ -47,7 +47,8 @@ $(E2E_TESTS): $(B)/tests/e2e/%: $(B)/host/tests/e2e/%.o $(E2E_LIB)
 E2E_ALLOWLIST := $(addprefix $(B)/tests/e2e/test_,guests block escape)
 $(E2E_ALLOWLIST): $(B)/host/tests/lib/allowlist.o
 $(E2E_ALLOWLIST) $(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
-$(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o
+$(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o \
+	$(B)/host/tests/lib/forksrv.o
 
 # What test_escape's guests try to execve: static, no C library.
 $(EXEC_WITNESS): tests/e2e/exec_witness.S
@@ -58,15 +59,24 @@ $(B)/tests/net/tapfd: $(B)/host/tests/net/tapfd.o
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^
 
+# A command with descriptors 198 and 199 open, as afl-fuzz leaves them
+# (tests/golden: the fork server's allowlist).
+AFL_FDS := $(B)/tests/golden/afl_fds
+$(AFL_FDS): $(B)/host/tests/golden/afl_fds.o
+	@mkdir -p $(@D)
+	$(TEST_LINK) -o $@ $^
+
 # Test guests: tests/guests/NAME.c, with tests/guests/NAME.json if it
 # exists. A variant, VARIANT=SOURCE below, is another guest's source built
 # with a manifest of its own, tests/guests/VARIANT.json:
 #   sleep_blk    sleep with a block device (test_process)
 #   syscall_blk  syscall with two block devices (test_block, test_escape)
+#   fuzzmode_blk fuzzmode with a block device (tests/fuzzmode)
 #   net2, urunc  examples/net with two interfaces, and with the devices
 #                urunc attaches (tests/net/test_net.sh)
 GUEST_VARIANTS := sleep_blk=tests/guests/sleep.c \
 	syscall_blk=tests/guests/syscall.c \
+	fuzzmode_blk=tests/guests/fuzzmode.c \
 	net2=examples/net/main.c urunc=examples/net/main.c
 guest_source = $(or $(patsubst $(1)=%,%,$(filter $(1)=%,$(GUEST_VARIANTS))),\
 	tests/guests/$(1).c)
@@ -74,15 +84,19 @@ GUEST_VARIANT_NAMES := $(filter-out %.c,$(subst =, ,$(GUEST_VARIANTS)))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.spt,\
 	$(wildcard tests/guests/*.c)) \
 	$(GUEST_VARIANT_NAMES:%=$(B)/tests/guests/%.spt)
+# GUEST_FLAGS_NAME: more flags for guest NAME.
+#   regs         its own entry point, before _start (test_process)
+GUEST_FLAGS_regs := -Wl,-e,regs_entry
 .SECONDEXPANSION:
 $(B)/tests/guests/%.spt: $$(call guest_source,$$*) \
 		$$(wildcard tests/guests/$$*.json) tests/guests/guest_util.h \
 		tests/guests/blk_pattern.h $(SDK_FILES)
 	@mkdir -p $(@D)
-	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
+	$(SDK_CC) $(GUEST_WARN) $(GUEST_FLAGS_$*) -o $@ \
+	    $(filter %.c %.json,$^)
 
 TEST_PROGS := $(UNIT_TESTS) $(COMPAT) $(E2E_TESTS) $(EXEC_WITNESS) \
-	$(B)/tests/net/tapfd $(TEST_GUESTS)
+	$(B)/tests/net/tapfd $(AFL_FDS) $(TEST_GUESTS)
 ALL_SPT = $(EXAMPLES) $(TEST_GUESTS)
 
 # `all` leaves the tests out (they need the test packages); check builds
@@ -115,8 +129,11 @@ CHECK_RUN_escape = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape
 CHECK_BANNER_escape_supervised := escape matrix again, under --x-supervise
 CHECK_RUN_escape_supervised = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape \
 	--supervise
+CHECK_BANNER_escape_fuzz := escape matrix again, each call in children \
+	of the --x-fuzz fork server
+CHECK_RUN_escape_fuzz = SPT_BUILD=$(B) $(B)/tests/e2e/test_escape --fuzz
 CHECK_BANNER_process := the tender as a process: signals, privileges, \
-	memory, disks
+	memory, disks, what the guest can see
 CHECK_RUN_process = SPT_BUILD=$(B) $(B)/tests/e2e/test_process
 CHECK_BANNER_net := network devices (root, in a network namespace)
 CHECK_RUN_net = SPT_BUILD=$(B) ./tests/net/test_net.sh

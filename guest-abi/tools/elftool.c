@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "elftool.h"
+#include "errf.h"
 
 #ifndef SPT_VERSION
 #define SPT_VERSION "unknown"
@@ -82,39 +83,23 @@ static void usage(FILE *out)
             p, p, p);
 }
 
+/* "solo5-elftool: <message>" on one line (errf makes it safe to print). */
+static void print_failure(const char *fmt, va_list ap)
+{
+    char msg[512];
+
+    verrf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "%s: %s\n", elftool_prog, msg);
+}
+
 void elftool_fail(const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", elftool_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_failure(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(1);
-}
-
-const char *elftool_printable(const char *s)
-{
-    static char bufs[2][4 * 200 + 4];
-    static int next;
-    char *out = bufs[next++ % 2];
-    size_t n = 0;
-
-    for (size_t i = 0; s[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (i == 200) {
-            strcpy(out + n, "...");
-            return out;
-        }
-        if (c < 0x20 || c >= 0x7f)
-            n += (size_t)sprintf(out + n, "\\x%02x", c);
-        else
-            out[n++] = (char)c;
-    }
-    out[n] = '\0';
-    return out;
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -122,11 +107,9 @@ usage_fail(const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", elftool_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_failure(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     usage(stderr);
     exit(1);
 }
@@ -158,11 +141,11 @@ int main(int argc, char **argv)
     }
     cmd = command_find(argv[1]);
     if (cmd == NULL)
-        usage_fail("unknown command '%s'", elftool_printable(argv[1]));
+        usage_fail("unknown command '%s'", argv[1]);
     if (given < cmd->nargs)
         usage_fail("%s: missing %s", cmd->name, cmd->arg_names[given]);
     if (given > cmd->nargs)
         usage_fail("%s: unexpected argument '%s'", cmd->name,
-                   elftool_printable(argv[2 + cmd->nargs]));
+                   argv[2 + cmd->nargs]);
     return cmd->run(argv + 2);
 }

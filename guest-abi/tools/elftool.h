@@ -15,13 +15,6 @@ extern const char *elftool_prog;
 void elftool_fail(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
-/*
- * s, for a message: bytes outside printable ASCII as \xNN, cut at 200
- * bytes, so that hostile text stays on one line. The result lives until
- * the call after next.
- */
-const char *elftool_printable(const char *s);
-
 /* gen_manifest.c: JSON manifest → the C source of its MFT1 note. */
 int elftool_gen_manifest(const char *json, const char *out_c);
 

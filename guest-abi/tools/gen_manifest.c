@@ -22,8 +22,6 @@
 #define SPT_VERSION "unknown"
 #endif
 
-#define fail elftool_fail
-
 static bool name_ok(const char *s)
 {
     size_t n = strlen(s);
@@ -53,28 +51,30 @@ static void device_parse(const char *file, size_t i, json_t *dev, struct mft *m)
     json_t *val;
 
     if (!json_is_object(dev))
-        fail("%s: devices[%zu] is not an object", file, i);
+        elftool_fail("%s: devices[%zu] is not an object", file, i);
     json_object_foreach(dev, key, val)
     {
         if (strcmp(key, "name") != 0 && strcmp(key, "type") != 0)
-            fail("%s: devices[%zu]: unknown key \"%s\"", file, i,
-                 elftool_printable(key));
+            elftool_fail("%s: devices[%zu]: unknown key \"%s\"", file, i, key);
     }
     name = json_string_value(json_object_get(dev, "name"));
     type = json_string_value(json_object_get(dev, "type"));
     if (name == NULL) /* jansson refuses \u0000 inside strings */
-        fail("%s: devices[%zu]: \"name\" must be a string", file, i);
+        elftool_fail("%s: devices[%zu]: \"name\" must be a string", file, i);
     if (!name_ok(name))
-        fail("%s: devices[%zu]: name \"%s\" must be 1 to %d letters and "
-             "digits",
-             file, i, elftool_printable(name), MFT_NAME_MAX);
+        elftool_fail(
+            "%s: devices[%zu]: name \"%s\" must be 1 to %d letters and "
+            "digits",
+            file, i, name, MFT_NAME_MAX);
     if (type == NULL || device_type(type) == 0)
-        fail("%s: devices[%zu] (%s): \"type\" must be \"BLOCK_BASIC\" or "
-             "\"NET_BASIC\"",
-             file, i, name);
+        elftool_fail(
+            "%s: devices[%zu] (%s): \"type\" must be \"BLOCK_BASIC\" or "
+            "\"NET_BASIC\"",
+            file, i, name);
     for (size_t k = 1; k <= i; k++)
         if (strcmp(m->e[k].name, name) == 0)
-            fail("%s: devices[%zu]: name \"%s\" is used twice", file, i, name);
+            elftool_fail("%s: devices[%zu]: name \"%s\" is used twice", file, i,
+                         name);
     strcpy(e->name, name);
     e->type = device_type(type);
 }
@@ -89,29 +89,29 @@ static void manifest_parse(const char *file, struct mft *m)
 
     root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
-        fail("%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
+        elftool_fail("%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
     if (!json_is_object(root))
-        fail("%s: the manifest must be a JSON object", file);
+        elftool_fail("%s: the manifest must be a JSON object", file);
     json_object_foreach(root, key, val)
     {
         if (strcmp(key, "type") && strcmp(key, "version") &&
             strcmp(key, "devices"))
-            fail("%s: unknown key \"%s\"", file, elftool_printable(key));
+            elftool_fail("%s: unknown key \"%s\"", file, key);
     }
     val = json_object_get(root, "type");
     if (!json_is_string(val) ||
         strcmp(json_string_value(val), "solo5.manifest") != 0)
-        fail("%s: \"type\" must be \"solo5.manifest\"", file);
+        elftool_fail("%s: \"type\" must be \"solo5.manifest\"", file);
     val = json_object_get(root, "version");
     if (!json_is_integer(val) || json_integer_value(val) != MFT_VERSION)
-        fail("%s: \"version\" must be %d", file, MFT_VERSION);
+        elftool_fail("%s: \"version\" must be %d", file, MFT_VERSION);
     devices = json_object_get(root, "devices");
     if (!json_is_array(devices))
-        fail("%s: \"devices\" must be an array", file);
+        elftool_fail("%s: \"devices\" must be an array", file);
     n = json_array_size(devices);
     if (n > MFT_MAX_ENTRIES - 1)
-        fail("%s: %zu devices, at most %d allowed", file, n,
-             MFT_MAX_ENTRIES - 1);
+        elftool_fail("%s: %zu devices, at most %d allowed", file, n,
+                     MFT_MAX_ENTRIES - 1);
     m->version = MFT_VERSION;
     m->entries = (uint32_t)n + 1;
     m->e[0].type = MFT_RESERVED_FIRST;
@@ -146,14 +146,14 @@ int elftool_gen_manifest(const char *json, const char *out_c)
     FILE *out;
 
     if (m == NULL)
-        fail("out of memory");
+        elftool_fail("out of memory");
     manifest_parse(json, m);
     out = fopen(out_c, "w");
     if (out == NULL)
-        fail("%s: cannot create: %s", out_c, strerror(errno));
+        elftool_fail("%s: cannot create: %s", out_c, strerror(errno));
     note_write(out, m);
     if (fclose(out) != 0)
-        fail("%s: write error", out_c);
+        elftool_fail("%s: write error", out_c);
     free(m);
     return 0;
 }

@@ -18,8 +18,6 @@
 #include "loader.h"
 #include "elftool.h"
 
-#define fail elftool_fail
-
 static void binary_open(const char *file, struct loader_src *src,
                         struct elf_image *img)
 {
@@ -27,16 +25,16 @@ static void binary_open(const char *file, struct loader_src *src,
     int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* FIFO: no wait */
 
     if (fd == -1)
-        fail("%s: cannot open: %s", file, strerror(errno));
+        elftool_fail("%s: cannot open: %s", file, strerror(errno));
     if (loader_src_from_fd(src, fd, file, &err) == -1 ||
         elf_image_read(src, img, &err) == -1)
-        fail("%s", err.msg);
+        elftool_fail("%s", err.msg);
 }
 
 static void output_flush(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout))
-        fail("cannot write the output: %s", strerror(errno));
+        elftool_fail("cannot write the output: %s", strerror(errno));
 }
 
 int elftool_query_abi(const char *file)
@@ -54,9 +52,9 @@ int elftool_query_abi(const char *file)
     rc = solo5_note_find(&src, &img, SOLO5_NOTE_ABI, 0, SOLO5_ABI1_DESC_MIN,
                          sizeof desc, desc, sizeof desc, &size, &err);
     if (rc == -1)
-        fail("%s", err.msg);
+        elftool_fail("%s", err.msg);
     if (rc == 1)
-        fail("%s: no Solo5 ABI1 note: not a Solo5 executable", file);
+        elftool_fail("%s: no Solo5 ABI1 note: not a Solo5 executable", file);
     memcpy(&abi, desc, sizeof abi);
     target = solo5_abi_target_name(abi.abi_target);
     printf("{\n"
@@ -114,10 +112,10 @@ int elftool_query_manifest(const char *file)
     size_t size;
 
     if (m == NULL)
-        fail("out of memory");
+        elftool_fail("out of memory");
     binary_open(file, &src, &img);
     if (solo5_manifest_read(&src, &img, m, &size, &err) == -1)
-        fail("%s", err.msg);
+        elftool_fail("%s", err.msg);
     printf("{\n"
            "  \"type\": \"solo5.manifest\",\n"
            "  \"version\": %u,\n"

@@ -12,6 +12,21 @@
  * never run, the supervisor must name each native one and say another
  * ABI for the rest, and neither process may be left behind.
  *
+ * With --fuzz the whole matrix runs again under --x-fuzz, each call made
+ * by FUZZ_RUNS children in turn of the fork server, driven as afl-fuzz
+ * drives it (tests/lib/forksrv.h). Not as one run of --x-fuzz-input=FILE:
+ * that run installs the allowlist on the very path of a normal run, so it
+ * would only repeat the first matrix. The fork server is the new path,
+ * the one afl-fuzz takes: a parent that stays unfiltered forks children
+ * that must each install the allowlist themselves before the jump. So
+ * every call is made there, by a first child and by the next one, forked
+ * after the first died: each must die as a normal run does, the server
+ * must report it so (SIGSYS as a signal) and serve on, and end with
+ * status 0 at end of file, with nothing left behind. Writable block
+ * devices are refused under --x-fuzz, so both are attached read-only;
+ * --block-ro keeps the same pread64/pwrite64 rules (the kernel refuses
+ * the writes), so the bounds tried are the same.
+ *
  * Arguments are ones the call would succeed with if it were let through:
  * the block device's real fd, paths into a witness directory, buffers in
  * guest memory ("heap", "s:TEXT": see tests/guests/syscall.c).
@@ -41,6 +56,7 @@
 #include "allowlist.h"
 #include "e2e.h"
 #include "escape_i386.h"
+#include "forksrv.h"
 
 /* Big enough for the multi-block rules; the other device is not. */
 #define STORAGE_SIZE (1024 * 1024)
@@ -50,6 +66,8 @@
 #define MARKER "WRITTEN"
 /* A hung guest is a failure too; don't wait the default 30 s for it. */
 #define RUN_TIMEOUT_MS 10000
+/* Under --fuzz: the children of one fork server that make each call. */
+#define FUZZ_RUNS 2
 
 enum entry { NATIVE, X32, INT80, VSYSCALL, ENTRIES };
 
@@ -433,6 +451,9 @@ static struct {
     bool int80_runs;
     bool vsyscall_mapped;
     bool supervise; /* every run under --x-supervise */
+    bool fuzz;      /* every call in children of the --x-fuzz fork server */
+    /* Under --fuzz: each child's raw wait status, the server's own. */
+    int fuzz_status[FUZZ_RUNS], server_status;
     unsigned runs[ENTRIES], controls;
     bool run_failed;      /* the current run broke out somehow */
     unsigned failed_runs; /* runs that did */
@@ -592,6 +613,50 @@ static void report(enum entry e, const struct escape_case *c, const char *words,
 }
 
 /*
+ * Under --fuzz: start argv as a fork server, have FUZZ_RUNS children make
+ * the call, close the pipes and wait for the server to end. r is the
+ * first child's end, as a shell would see it, with all the children
+ * printed (stdout and stderr together, in r->out and r->err alike);
+ * m.fuzz_status and m.server_status the rest (check_fuzz).
+ */
+static void fuzz_run(const char *const *argv, struct run_result *r)
+{
+    struct forksrv_opts o = {
+        .map_size = 65536, .shm_input = true, .out = tmp_path("fuzz.out")};
+    int first;
+    struct forksrv s;
+    FILE *f;
+    long size;
+
+    memset(r, 0, sizeof *r);
+    unlink(o.out);
+    assert_int_equal(forksrv_start(&s, argv, &o), 0);
+    for (int i = 0; i < FUZZ_RUNS; i++) {
+        struct forksrv_run fr;
+
+        assert_int_equal(forksrv_run(&s, "", 0, RUN_TIMEOUT_MS, &fr), 0);
+        r->timed_out |= fr.timed_out;
+        m.fuzz_status[i] = fr.status;
+    }
+    m.server_status = forksrv_close(&s, RUN_TIMEOUT_MS);
+    first = m.fuzz_status[0];
+    r->exited = WIFEXITED(first);
+    r->signal = WIFSIGNALED(first) ? WTERMSIG(first) : 0;
+    r->status = r->exited ? WEXITSTATUS(first) : 128 + r->signal;
+    f = fopen(o.out, "r");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    rewind(f);
+    r->out = calloc(1, (size_t)size + 1);
+    assert_non_null(r->out);
+    assert_int_equal(fread(r->out, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    r->err = strdup(r->out);
+    assert_non_null(r->err);
+}
+
+/*
  * Run the guest with one call. Returns false, after saying why, when the
  * call's words cannot even be built (an unknown name).
  */
@@ -606,6 +671,8 @@ static bool run_call(enum entry e, const char *call, struct run_result *r,
 
     if (m.supervise)
         argv[argc++] = "--x-supervise";
+    if (m.fuzz)
+        argv[argc++] = "--x-fuzz";
     argv[argc++] = m.storage_opt;
     argv[argc++] = m.other_opt;
     argv[argc++] = m.guest;
@@ -634,7 +701,10 @@ static bool run_call(enum entry e, const char *call, struct run_result *r,
         nw++;
     }
     argv[argc] = NULL;
-    assert_int_equal(run(argv, &opts, r), 0);
+    if (m.fuzz)
+        fuzz_run(argv, r);
+    else
+        assert_int_equal(run(argv, &opts, r), 0);
     return true;
 }
 
@@ -697,6 +767,24 @@ static void check_supervisor_report(enum entry e, const struct escape_case *c,
         report(e, c, words, "the supervisor did not name %s: %s", nr, r->err);
 }
 
+/*
+ * Under --fuzz: every child ended as the first did, each reached the call,
+ * and the server served them all and ended at end of file with status 0.
+ */
+static void check_fuzz(enum entry e, const struct escape_case *c,
+                       const char *words, const struct run_result *r)
+{
+    for (int i = 1; i < FUZZ_RUNS; i++)
+        if (m.fuzz_status[i] != m.fuzz_status[0])
+            report(e, c, words, "child %d: %s, the first: %#x", i + 1,
+                   status_text(m.fuzz_status[i]), m.fuzz_status[0]);
+    if (count_lines_with(r->out, "CALLING") != FUZZ_RUNS)
+        report(e, c, words, "not every child reached the call: %s", r->out);
+    if (m.server_status != 0)
+        report(e, c, words, "the fork server ended with %s",
+               status_text(m.server_status));
+}
+
 /* The checks on a run that must be killed by the call. */
 static void check_killed(enum entry e, const struct escape_case *c,
                          const char *words, const struct run_result *r)
@@ -746,6 +834,8 @@ static void run_case(enum entry e, const struct escape_case *c,
             m.runs[e]++;
             check_killed(e, c, words, &r);
         }
+        if (m.fuzz)
+            check_fuzz(e, c, words, &r);
         run_free(&r);
         check_host(e, c, words);
     } else {
@@ -898,16 +988,19 @@ static int setup(void **state)
     if (write_image(m.img, m.storage_data, STORAGE_SIZE) != 0 ||
         write_image(m.other_img, m.other_data, OTHER_SIZE) != 0)
         return -1;
-    snprintf(m.storage_opt, sizeof m.storage_opt, "--block:storage=%s", m.img);
-    snprintf(m.other_opt, sizeof m.other_opt, "--block:other=%s", m.other_img);
+    snprintf(m.storage_opt, sizeof m.storage_opt, "--block%s:storage=%s",
+             m.fuzz ? "-ro" : "", m.img);
+    snprintf(m.other_opt, sizeof m.other_opt, "--block%s:other=%s",
+             m.fuzz ? "-ro" : "", m.other_img);
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
         return -1;
 
     /* The tender opens the same fds in the same order on every run. */
     {
-        const char *words[] = {m.storage_opt, m.other_opt, m.guest, NULL};
+        const char *words[] = {"--x-fuzz", m.storage_opt, m.other_opt, m.guest,
+                               NULL};
 
-        policy = allowlist_load(words);
+        policy = allowlist_load(m.fuzz ? words : words + 1);
     }
     fd = allowlist_eq(policy, "pread64", "storage", "fd");
     add_token("fd", "%llu", (unsigned long long)fd);
@@ -949,12 +1042,19 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    char under[96] = "";
 
     (void)state;
+    if (m.supervise)
+        snprintf(under, sizeof under, " under --x-supervise");
+    if (m.fuzz)
+        snprintf(under, sizeof under,
+                 " under --x-fuzz, %d children of the fork server per call",
+                 FUZZ_RUNS);
     print_message("escape matrix%s: %u cases: %u forbidden calls (%u native, "
                   "%u x32, %u int $0x80, %u vsyscall) and %u allowed "
                   "controls; broke out: %u; int $0x80 here: %s\n",
-                  m.supervise ? " under --x-supervise" : "",
+                  under,
                   m.runs[NATIVE] + m.runs[X32] + m.runs[INT80] +
                       m.runs[VSYSCALL] + m.controls,
                   m.runs[NATIVE] + m.runs[X32] + m.runs[INT80] +
@@ -978,10 +1078,14 @@ int main(int argc, char **argv)
 
     if (argc == 2 && strcmp(argv[1], "--supervise") == 0) {
         m.supervise = true;
+    } else if (argc == 2 && strcmp(argv[1], "--fuzz") == 0) {
+        m.fuzz = true;
     } else if (argc != 1) {
-        fprintf(stderr, "usage: test_escape [--supervise]\n");
+        fprintf(stderr, "usage: test_escape [--supervise | --fuzz]\n");
         return 1;
     }
-    return e2e_run(m.supervise ? "escape-supervised" : "escape", tests, setup,
-                   teardown);
+    return e2e_run(m.supervise ? "escape-supervised"
+                   : m.fuzz    ? "escape-fuzz"
+                               : "escape",
+                   tests, setup, teardown);
 }

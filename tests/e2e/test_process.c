@@ -1,10 +1,17 @@
 /*
  * test_process.c: the tender as a well-mannered process (issue "container
- * grade"): signals, core dumps and debugging, what the guest can read,
- * privileges, memory, disks; and the --x-supervise diagnostics.
+ * grade"): signals, core dumps and debugging, what the guest can see (its
+ * mappings, memory, registers and what ps shows: issue 10), privileges,
+ * memory, disks; and the --x-supervise diagnostics.
  * Root-only cases skip when not root; CI runs as root.
+ *
+ *   test_process [--update-golden]   (make golden-update: tests/golden)
  */
+#include <cpuid.h>
+#include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -16,13 +23,25 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
 #include "e2e.h"
 #include "files.h"
+#include "solo5/spt_abi.h"
+
+/*
+ * The --mem of the runs that look at guest memory (MiB), and the size of
+ * the tender's signal stack. Reading another process's maps, memory or
+ * system call needs root: the guest is not dumpable.
+ */
+#define MEM          64
+#define MEM_OPT      "--mem=64"
+#define SIGNAL_STACK (64 * 1024UL)
 
 static long now_ms(void)
 {
@@ -32,37 +51,23 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* A line of /proc/PID/FILE starting with key, or "" (static buffer). */
-static const char *proc_line(pid_t pid, const char *file, const char *key)
-{
-    static char line[512];
-    char path[64];
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-    f = fopen(path, "r");
-    line[0] = '\0';
-    if (f == NULL)
-        return line;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0) {
-            fclose(f);
-            return line;
-        }
-    fclose(f);
-    line[0] = '\0';
-    return line;
-}
-
 /*
- * Wait until pid runs guest code: its allowlist is installed, which the
- * tender does as its very last act (after wiping, dropping privileges).
+ * Wait until pid waits in guest code: in epoll_pwait, which only the
+ * guest's solo5_yield calls, so the launch code has finished. Reading
+ * /proc/PID/syscall needs root. The stack pointer it waits with, if sp.
  */
-static bool guest_running(pid_t pid)
+static bool guest_idle(pid_t pid, uint64_t *sp)
 {
     for (int i = 0; i < 300; i++) {
-        if (strstr(proc_line(pid, "status", "Seccomp:"), "\t2\n"))
+        const char *line = proc_line(pid, "syscall", "281 ");
+        unsigned long v[8];
+
+        if (sscanf(line, "281 %lx %lx %lx %lx %lx %lx %lx %lx", &v[0], &v[1],
+                   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+            if (sp)
+                *sp = v[6];
             return true;
+        }
         usleep(10000);
     }
     return false;
@@ -178,6 +183,112 @@ static void test_sigpipe_ignored(void **state)
     assert_true(now_ms() - t0 >= 300);
 }
 
+static void no_aslr(void *arg)
+{
+    (void)arg;
+    personality(ADDR_NO_RANDOMIZE);
+}
+
+/* The signal stack: the one 64 KiB rw-p mapping outside guest memory. */
+static uint64_t signal_stack_of(pid_t pid)
+{
+    char path[64], line[512];
+    uint64_t found = 0;
+    int n = 0;
+    FILE *maps;
+
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    maps = fopen(path, "re");
+    assert_non_null(maps);
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long lo, hi;
+        char perm[8];
+
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) == 3 &&
+            lo >= MEM * 1024UL * 1024 && hi - lo == SIGNAL_STACK &&
+            strcmp(perm, "rw-p") == 0) {
+            found = lo;
+            n++;
+        }
+    }
+    fclose(maps);
+    assert_int_equal(n, 1);
+    return found;
+}
+
+/*
+ * A guest that moves its stack pointer near the bottom of the tender's
+ * signal stack (tests/guests/sigstack.c) and waits there: SIGTERM must
+ * still end it with 143. The handler's stack is armed with SS_AUTODISARM,
+ * so the kernel puts the frame at its top; without, the frame would go
+ * below the guest's stack pointer, off the stack, and the guest die of
+ * SIGSEGV (139). The address is random: a first run without address
+ * randomisation shows where the stack is, a second one of the same
+ * layout (the same words, as long) is told it.
+ */
+static void test_signal_on_guest_stack(void **state)
+{
+    char word[24] = "0x0000000000000000";
+    const char *argv[] = {e2e.tender, MEM_OPT, guest("sigstack"),
+                          "--solo5:quiet", word, NULL};
+    struct run_opts o = {.child_setup = no_aslr};
+    uint64_t stack, sp;
+    pid_t pid;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    pid = start(argv, &o);
+    assert_true(guest_idle(pid, NULL));
+    stack = signal_stack_of(pid);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+
+    snprintf(word, sizeof word, "0x%016lx", (unsigned long)stack);
+    pid = start(argv, &o);
+    assert_true(guest_idle(pid, &sp));
+    assert_int_equal(signal_stack_of(pid), stack);
+    /* Waiting on it, too close to its bottom for any signal frame. */
+    assert_true(sp >= stack && sp < stack + 512);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+}
+
+/* A parent that blocked every signal and ignored signal 40. */
+static void parent_ignored_40(void *arg)
+{
+    sigset_t all;
+
+    (void)arg;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    signal(40, SIG_IGN);
+}
+
+/*
+ * Whatever the parent ignored or blocked: nothing blocked, only SIGPIPE
+ * ignored, only SIGHUP, SIGINT and SIGTERM caught; signal 40, a real-time
+ * signal the parent ignored, ends the guest.
+ */
+static void test_signals_reset(void **state)
+{
+    const char *argv[] = {e2e.tender, guest("sleep"), "--solo5:quiet", "60000",
+                          NULL};
+    struct run_opts o = {.child_setup = parent_ignored_40};
+    pid_t pid;
+
+    (void)state;
+    pid = start(argv, &o);
+    assert_string_equal(proc_line(pid, "status", "SigBlk:"),
+                        "SigBlk:\t0000000000000000\n");
+    assert_string_equal(proc_line(pid, "status", "SigIgn:"),
+                        "SigIgn:\t0000000000001000\n");
+    assert_string_equal(proc_line(pid, "status", "SigCgt:"),
+                        "SigCgt:\t0000000000004003\n");
+    kill(pid, 40);
+    finish(pid, 128 + 40);
+}
+
 /* ---- core dumps and debugging ----------------------------------------- */
 
 static void big_core_limit(void *arg)
@@ -239,75 +350,566 @@ static void test_gdb(void **state)
     run_free(&r);
 }
 
-/* ---- what the guest can read ------------------------------------------ */
+/* ---- what the guest can see -------------------------------------------- */
 
-/* Every readable mapping of pid searched for each needle. */
-static void memory_scan(pid_t pid, const char *const *needles, bool *found)
+/* The guest's PT_LOAD segments, page-rounded, as mapped at fixed places. */
+struct layout {
+    unsigned nloads;
+    uint64_t start[8], end[8];
+};
+
+static void layout_read(const char *kernel, struct layout *g)
+{
+    int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+    Elf64_Ehdr eh;
+
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &eh, sizeof eh, 0), sizeof eh);
+    g->nloads = 0;
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+
+        assert_int_equal(pread(fd, &ph, sizeof ph,
+                               (off_t)(eh.e_phoff + i * sizeof ph)),
+                         sizeof ph);
+        if (ph.p_type != PT_LOAD)
+            continue;
+        assert_true(g->nloads < 8);
+        g->start[g->nloads] = ph.p_vaddr & ~0xfffUL;
+        g->end[g->nloads++] = (ph.p_vaddr + ph.p_memsz + 0xfff) & ~0xfffUL;
+    }
+    close(fd);
+}
+
+/*
+ * An address in guest memory as the golden copy writes it: the start
+ * ("loadN") or end ("loadN.end") of the guest's N-th PT_LOAD segment,
+ * "mem_size" for the top of guest memory, otherwise in hex. The copy so
+ * holds for any build of the guest, and still says which segment each
+ * mapping is.
+ */
+static void guest_address(const struct layout *g, uint64_t a, bool end,
+                          char *out, size_t size)
+{
+    for (unsigned i = 0; i < g->nloads; i++)
+        if (a == (end ? g->end[i] : g->start[i])) {
+            snprintf(out, size, "load%u%s", i, end ? ".end" : "");
+            return;
+        }
+    if (end && a == MEM * 1024UL * 1024)
+        snprintf(out, size, "mem_size");
+    else
+        snprintf(out, size, "0x%lx", (unsigned long)a);
+}
+
+/*
+ * /proc/PID/maps, one line per mapping, addresses normalised:
+ *   guest START-END PERM      guest memory (guest_address)
+ *   anonymous PERM SIZE       elsewhere and nameless
+ *   [NAME] PERM               the kernel's; [vvar_vclock], split off
+ *                             [vvar] by Linux 6.13, is left out so the
+ *                             copy holds for older kernels too
+ *   anonymous PERM SIZE       shared and anonymous too ("/dev/zero
+ *                             (deleted)" to the kernel)
+ *   sysv PERM SIZE            SysV shared memory ("/SYSV<key>")
+ *   file PERM PATH            anything else mapped from a file
+ */
+static void maps_normalised(pid_t pid, const char *kernel, char *out,
+                            size_t size)
 {
     char path[64], line[512];
+    struct layout g;
+    size_t len = 0;
+    FILE *maps;
+
+    layout_read(kernel, &g);
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    maps = fopen(path, "re");
+    assert_non_null(maps);
+    out[0] = '\0';
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long lo, hi;
+        char perm[8], name[PATH_MAX] = "", a[32], b[32];
+        int at = 0;
+
+        assert_int_equal(sscanf(line, "%lx-%lx %7s %*x %*s %*u %n", &lo, &hi,
+                                perm, &at),
+                         3);
+        assert_true(at > 0);
+        sscanf(line + at, "%4095[^\n]", name);
+        if (lo >= SPT_HOST_MEM_BASE && hi <= MEM * 1024UL * 1024) {
+            guest_address(&g, lo, false, a, sizeof a);
+            guest_address(&g, hi, true, b, sizeof b);
+            len += (size_t)snprintf(out + len, size - len, "guest %s-%s %s\n",
+                                    a, b, perm);
+        } else if (name[0] == '\0') {
+            len += (size_t)snprintf(out + len, size - len,
+                                    "anonymous %s %lu KiB\n", perm,
+                                    (hi - lo) / 1024);
+        } else if (strcmp(name, "/dev/zero (deleted)") == 0) {
+            len += (size_t)snprintf(out + len, size - len,
+                                    "anonymous %s %lu KiB\n", perm,
+                                    (hi - lo) / 1024);
+        } else if (strncmp(name, "/SYSV", 5) == 0) {
+            len += (size_t)snprintf(out + len, size - len, "sysv %s %lu KiB\n",
+                                    perm, (hi - lo) / 1024);
+        } else if (strcmp(name, "[vvar_vclock]") == 0) {
+            continue;
+        } else if (name[0] == '[') {
+            len += (size_t)snprintf(out + len, size - len, "%s %s\n", name,
+                                    perm);
+        } else {
+            len += (size_t)snprintf(out + len, size - len, "file %s %s\n",
+                                    perm, name);
+        }
+        assert_true(len < size);
+    }
+    fclose(maps);
+}
+
+/* Where the guest of a run of argv is: the tender, or its child. */
+static pid_t guest_of(pid_t pid, bool supervised)
+{
+    pid_t g = supervised ? child_of(pid) : pid;
+
+    assert_true(g > 0);
+    assert_true(guest_running(g));
+    assert_true(guest_idle(g, NULL));
+    return g;
+}
+
+/* The maps of an idle sleep guest started with argv, against a copy. */
+static void maps_check(const char *golden, const char *const *argv,
+                       const struct run_opts *o, const char *kernel,
+                       bool supervised)
+{
+    char text[4096];
+    pid_t pid = run_start(argv, o), g;
+
+    assert_true(pid > 0);
+    g = guest_of(pid, supervised);
+    maps_normalised(g, kernel, text, sizeof text);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+    expect_golden(golden, text);
+}
+
+/* AFL++'s coverage map, a SysV segment named in __AFL_SHM_ID. */
+static void afl_coverage_map(void *arg)
+{
+    char id[16];
+
+    snprintf(id, sizeof id, "%d", *(int *)arg);
+    setenv("__AFL_SHM_ID", id, 1);
+}
+
+/*
+ * Exactly guest memory, the launch region and the kernel's mappings stay
+ * (README, "What the guest can see"): tests/golden/maps.txt for a guest
+ * handed the vDSO clock, alone, with a block device and under
+ * --x-supervise (the guest's process); maps-no-extensions.txt without it;
+ * maps-fuzz-input.txt in a fuzzing run (--x-fuzz-input, with a coverage
+ * map as AFL++ would give), which keeps the input and the map too.
+ */
+static void test_maps_golden(void **state)
+{
+    char blk[PATH_MAX + 32];
+    const char *plain[] = {e2e.tender, MEM_OPT, guest("sleep"),
+                           "--solo5:quiet", "60000", NULL};
+    const char *with_blk[] = {e2e.tender, MEM_OPT, blk, guest("sleep_blk"),
+                              "--solo5:quiet", "60000", NULL};
+    const char *supervised[] = {e2e.tender, MEM_OPT, "--x-supervise",
+                                guest("sleep"), "--solo5:quiet", "60000",
+                                NULL};
+    const char *no_ext[] = {e2e.tender, MEM_OPT, "--x-no-extensions",
+                            guest("sleep"), "--solo5:quiet", "60000", NULL};
+    char input[PATH_MAX + 32];
+    const char *fuzz[] = {e2e.tender, MEM_OPT, input, guest("sleep"),
+                          "--solo5:quiet", "60000", NULL};
+    int shm;
+    struct run_opts afl = {.child_setup = afl_coverage_map, .child_arg = &shm};
+    void *held;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    make_image(tmp_path("maps.img"), 65536);
+    snprintf(blk, sizeof blk, "--block:storage=%s", tmp_path("maps.img"));
+    maps_check("maps.txt", plain, NULL, guest("sleep"), false);
+    maps_check("maps.txt", with_blk, NULL, guest("sleep_blk"), false);
+    maps_check("maps.txt", supervised, NULL, guest("sleep"), true);
+    maps_check("maps-no-extensions.txt", no_ext, NULL, guest("sleep"),
+               false);
+    /* Attached here, then marked for removal: Linux still lets the
+     * tender attach it, and it goes when we do, whatever happens. */
+    shm = shmget(IPC_PRIVATE, 65536, IPC_CREAT | 0600);
+    assert_true(shm >= 0);
+    held = shmat(shm, NULL, SHM_RDONLY);
+    assert_true(held != (void *)-1);
+    assert_int_equal(shmctl(shm, IPC_RMID, NULL), 0);
+    make_image(tmp_path("input"), 100);
+    snprintf(input, sizeof input, "--x-fuzz-input=%s", tmp_path("input"));
+    maps_check("maps-fuzz-input.txt", fuzz, &afl, guest("sleep"), false);
+    shmdt(held);
+}
+
+/*
+ * A secret a deployment could hand the tender, and whether a scan of the
+ * guest's memory found it. Each planted secret repeats a marker of 5 or 6
+ * letters every 8 or 9 bytes, and the marker is what is looked for: any
+ * piece of the secret of 14 bytes or more holds a whole one, so a
+ * fragment is found too (the tail a vector register held, one directory
+ * of a path).
+ */
+struct needle {
+    const char *what;
+    char text[PATH_MAX];
+    bool found;
+};
+
+/* prefix, then MARKER00/MARKER01/... (with sep) up to len bytes. */
+static void secret_make(char *out, size_t len, const char *prefix,
+                        const char *marker, char sep)
+{
+    size_t n = (size_t)snprintf(out, len + 1, "%s", prefix);
+
+    for (int i = 0; n < len; i++)
+        n += (size_t)snprintf(out + n, len + 1 - n, "%s%02d%c", marker, i,
+                              sep);
+    out[len] = '\0';
+}
+
+static struct {
+    char database_url[200], tunables[200], ld_library_path[200];
+} planted;
+
+/* In the tender's environment (a run_opts child_setup). */
+static void plant_secrets(void *arg)
+{
+    (void)arg;
+    setenv("DATABASE_URL", planted.database_url, 1);
+    setenv("GLIBC_TUNABLES", planted.tunables, 1);
+    setenv("LD_LIBRARY_PATH", planted.ld_library_path, 1);
+}
+
+/*
+ * The secrets made (DATABASE_URL= 185 bytes, the others about 160), and
+ * an image at a path of about 165 bytes: blk is the option attaching it.
+ */
+static void secrets_make(char *blk, size_t size)
+{
+    char dir[160], img[PATH_MAX];
+
+    secret_make(planted.database_url, 172, "postgres://", "DBSEC", '/');
+    secret_make(planted.tunables, 150, "glibc.", "TUNSEC", ':');
+    secret_make(planted.ld_library_path, 160, "/opt/", "LDLSEC", '/');
+    secret_make(dir, 130, "", "DEVSEC", '_');
+    snprintf(img, sizeof img, "%s/%s", e2e.tmp, dir);
+    assert_true(mkdir(img, 0755) == 0 || errno == EEXIST);
+    snprintf(img, sizeof img, "%s/%s/disk.img", e2e.tmp, dir);
+    make_image(img, 65536);
+    snprintf(blk, size, "--block:storage=%s", img);
+}
+
+/*
+ * Every mapping of pid that can be read, read whole through /proc/PID/mem
+ * and searched for each needle. The kernel's [vvar] pages are its time
+ * data, and cannot be read this way (EIO); everything else must be.
+ */
+static void memory_scan(pid_t pid, struct needle *n, size_t count)
+{
+    enum { CHUNK = 1 << 20, OVERLAP = PATH_MAX };
+    static uint8_t buf[CHUNK + OVERLAP];
+    char path[64], line[512];
+    unsigned long kib = 0;
+    unsigned mappings = 0;
     FILE *maps;
     int mem;
 
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    maps = fopen(path, "r");
+    maps = fopen(path, "re");
     snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
-    mem = open(path, O_RDONLY);
+    mem = open(path, O_RDONLY | O_CLOEXEC);
     assert_non_null(maps);
     assert_true(mem >= 0);
+    for (size_t i = 0; i < count; i++)
+        n[i].found = false;
     while (fgets(line, sizeof line, maps)) {
         unsigned long lo, hi;
         char perm[8];
-        uint8_t *data;
-        ssize_t n;
 
-        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 ||
-            perm[0] != 'r' || strstr(line, "[vvar") || strstr(line, "[vsys"))
+        assert_int_equal(sscanf(line, "%lx-%lx %7s", &lo, &hi, perm), 3);
+        if (perm[0] != 'r' || strstr(line, "[vvar"))
             continue;
-        data = malloc(hi - lo);
-        assert_non_null(data);
-        n = pread(mem, data, hi - lo, (off_t)lo);
-        for (int i = 0; needles[i] && n > 0; i++)
-            if (memmem(data, (size_t)n, needles[i], strlen(needles[i])))
-                found[i] = true;
-        free(data);
+        /* Chunks overlap by more than any needle's length. */
+        for (unsigned long at = lo; at < hi; at += CHUNK) {
+            size_t want = hi - at < sizeof buf ? hi - at : sizeof buf;
+
+            assert_int_equal(pread(mem, buf, want, (off_t)at), (ssize_t)want);
+            for (size_t i = 0; i < count; i++)
+                if (memmem(buf, want, n[i].text, strlen(n[i].text)))
+                    n[i].found = true;
+        }
+        mappings++;
+        kib += (hi - lo) / 1024;
     }
     fclose(maps);
     close(mem);
+    print_message("%u mappings, %lu KiB read:\n", mappings, kib);
+    for (size_t i = 0; i < count; i++)
+        print_message("  %-10s %-48s %s\n", n[i].found ? "FOUND" : "not found",
+                      n[i].what, n[i].text);
 }
 
-static void secret_env(void *arg)
+/*
+ * The line of /etc/passwd for user, without its newline; its "UID:GID"
+ * and its shell. The C library's reader cuts a line it parses into
+ * fields in place, so a copy may survive only in pieces: these.
+ */
+static void passwd_line(const char *user, char *line, char *ids,
+                        char *shell, size_t size)
 {
-    (void)arg;
-    setenv("SPT_TEST_SECRET", "ENVSECRET_7f3a9", 1);
+    FILE *f = fopen("/etc/passwd", "re");
+    size_t len = strlen(user);
+    char copy[PATH_MAX], *field[7], *p = copy;
+
+    assert_non_null(f);
+    line[0] = '\0';
+    while (fgets(line, (int)size, f))
+        if (strncmp(line, user, len) == 0 && line[len] == ':')
+            break;
+    fclose(f);
+    assert_true(strncmp(line, user, len) == 0);
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(copy, sizeof copy, "%s", line);
+    for (int i = 0; i < 7; i++)
+        assert_non_null(field[i] = strsep(&p, ":"));
+    snprintf(ids, size, "%s:%s", field[2], field[3]);
+    snprintf(shell, size, "%s", field[6]);
 }
 
-static void test_host_data_wiped(void **state)
+/*
+ * As root, with the tender started as urunc would start it (secrets in
+ * its environment, a long device path, --x-user): none of it may be in
+ * the guest's memory, alone or under --x-supervise; the guest's own
+ * words are (the control, which shows the scan finds what is there).
+ */
+static void test_memory_scan(void **state)
 {
-    const char *dir = tmp_path("PATHSECRET_d41c");
-    const char *img = path_in(dir, "disk.img");
-    char opt[PATH_MAX + 32];
-    const char *needles[] = {"ENVSECRET_7f3a9", "SPT_TEST_SECRET",
-                             "PATHSECRET_d41c", "sleep_blk.spt",
-                             "GUESTWORD_b2e8", NULL};
-    bool found[5] = {false};
-    const char *argv[] = {e2e.tender, opt, guest("sleep_blk"), "--solo5:quiet",
-                          "60000", "GUESTWORD_b2e8", NULL};
-    struct run_opts o = {.child_setup = secret_env};
-    pid_t pid;
+    char blk[PATH_MAX + 32], bin[PATH_MAX];
+    struct needle n[] = {
+        {"DATABASE_URL (environment, marker)", "DBSEC", false},
+        {"its name", "DATABASE_URL", false},
+        {"GLIBC_TUNABLES (marker)", "TUNSEC", false},
+        {"its name", "GLIBC_TUNABLES", false},
+        {"LD_LIBRARY_PATH (marker)", "LDLSEC", false},
+        {"its name", "LD_LIBRARY_PATH", false},
+        {"the device path (marker)", "DEVSEC", false},
+        {"the --x-user's /etc/passwd line", "", false},
+        {"its UID:GID", "", false},
+        {"its shell", "", false},
+        {"the tender's directory", "", false},
+        {"the guest's own word (the control)", "GUESTWORD_b2e8", false},
+    };
+    const size_t count = sizeof n / sizeof n[0];
+    const char *alone[] = {e2e.tender, MEM_OPT, "--x-user=nobody", blk,
+                           guest("sleep_blk"), "--solo5:quiet", "60000",
+                           "GUESTWORD_b2e8", NULL};
+    const char *supervised[] = {e2e.tender, MEM_OPT, "--x-supervise",
+                                "--x-user=nobody", blk, guest("sleep_blk"),
+                                "--solo5:quiet", "60000", "GUESTWORD_b2e8",
+                                NULL};
+    struct run_opts o = {.child_setup = plant_secrets};
 
     (void)state;
-    mkdir(dir, 0755);
-    make_image(img, 65536);
-    snprintf(opt, sizeof opt, "--block:storage=%s", img);
-    pid = start(argv, &o);
-    memory_scan(pid, needles, found);
+    if (geteuid() != 0)
+        skip();
+    secrets_make(blk, sizeof blk);
+    passwd_line("nobody", n[7].text, n[8].text, n[9].text, sizeof n[7].text);
+    snprintf(bin, sizeof bin, "%s", e2e.tender);
+    snprintf(n[10].text, sizeof n[10].text, "%s", dirname(bin));
+
+    for (int supervise = 0; supervise <= 1; supervise++) {
+        const char *const *argv = supervise ? supervised : alone;
+        pid_t pid = run_start(argv, &o);
+
+        assert_true(pid > 0);
+        print_message("%s:\n", supervise ? "--x-supervise, the guest's "
+                                           "process"
+                                         : "alone");
+        memory_scan(guest_of(pid, supervise), n, count);
+        kill(pid, SIGTERM);
+        finish(pid, 143);
+        for (size_t i = 0; i + 1 < count; i++)
+            assert_false(n[i].found);
+        assert_true(n[count - 1].found);
+    }
+}
+
+/* XCR0, or 0 without XSAVE. */
+static uint64_t host_xcr0(void)
+{
+    unsigned a, b, c, d;
+    uint32_t lo, hi;
+
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+        return 0;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Whether text has the whole line fmt formats; the line is kept in line. */
+static bool has_line(const char *text, char *line, size_t size,
+                     const char *fmt, ...)
+{
+    size_t n;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, size, fmt, ap);
+    va_end(ap);
+    n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+        if ((p == text || p[-1] == '\n') && p[n] == '\n')
+            return true;
+    return false;
+}
+
+/*
+ * The first line of the guest's dump that is not as specified (or that
+ * is missing), or NULL: general registers 0 but %rdi (the boot info) and
+ * %rsp (mem_size - 8), the flags 0x202 (IF and the always-set bit 1), x87
+ * and SSE control at their defaults, every vector register the CPU has
+ * and k0-k7 zero, every other component of XCR0 initial or zero.
+ */
+static const char *registers_wrong(const char *out, uint64_t xcr0)
+{
+    static const char *const gprs[16] = {
+        "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+        "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+    };
+    static char line[128];
+    bool avx512 = (xcr0 & 0xe0) == 0xe0, avx = xcr0 & 4;
+    const char *vec = avx512 ? "zmm" : avx ? "ymm" : "xmm";
+
+    for (int i = 0; i < 16; i++)
+        if (!has_line(out, line, sizeof line, "%s 0x%lx", gprs[i],
+                      i == 5   ? SPT_BOOT_INFO_BASE
+                      : i == 7 ? MEM * 1024UL * 1024 - 8
+                               : 0UL))
+            return line;
+    if (!has_line(out, line, sizeof line, "rflags 0x202") ||
+        !has_line(out, line, sizeof line, "fcw 0x37f") ||
+        !has_line(out, line, sizeof line, "mxcsr 0x1f80") ||
+        !has_line(out, line, sizeof line, "xcr0 0x%lx", (unsigned long)xcr0))
+        return line;
+    if (!has_line(out, line, sizeof line, "x87 init") &&
+        !has_line(out, line, sizeof line, "x87 fsw=0x0 ftw=0x0 st=zero"))
+        return "x87 init";
+    for (unsigned i = 0; i < (avx512 ? 32u : 16u); i++)
+        if (!has_line(out, line, sizeof line, "%s%u 0", vec, i))
+            return line;
+    for (unsigned i = 0; avx512 && i < 8; i++)
+        if (!has_line(out, line, sizeof line, "k%u 0", i))
+            return line;
+    if (count_lines_with(out, "nonzero") != 0)
+        return "component N init (or zero)";
+    if (!has_line(out, line, sizeof line, "DONE"))
+        return line;
+    return NULL;
+}
+
+/*
+ * The registers the guest's first instruction sees (tests/guests/regs.c
+ * records and prints them), as registers_wrong says, with the long path
+ * and the environment that the vector registers once carried into the
+ * guest.
+ */
+static void test_registers_at_entry(void **state)
+{
+    char blk[PATH_MAX + 32];
+    const char *argv[] = {e2e.tender, MEM_OPT, blk, guest("regs"),
+                          "--solo5:quiet", NULL};
+    struct run_opts o = {.child_setup = plant_secrets};
+    uint64_t xcr0 = host_xcr0();
+    struct run_result r;
+    const char *wrong;
+
+    (void)state;
+    if (xcr0 == 0) {
+        print_message("no XSAVE on this CPU: the guest cannot record\n");
+        skip();
+    }
+    secrets_make(blk, sizeof blk);
+    run_checked(argv, &o, &r);
+    expect_status(&r, 0);
+    wrong = registers_wrong(r.out, xcr0);
+    if (wrong) {
+        print_error("the guest saw:\n");
+        print_text(r.out);
+        fail_msg("expected a line '%s'", wrong);
+    }
+    run_free(&r);
+}
+
+/*
+ * What `ps` shows of pid, running sleep_blk with the words "--solo5:quiet
+ * 60000 GUESTWORD_b2e8": its command line is "solo5-spt" and those words,
+ * no path and no option of the tender; comm is solo5-spt; as root, the
+ * environment is seen to be empty.
+ */
+static void ps_check(pid_t pid)
+{
+    static const char want[] = "solo5-spt\0--solo5:quiet\00060000\0"
+                               "GUESTWORD_b2e8";
+    char path[64], got[4096];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    n = read(fd, got, sizeof got);
+    close(fd);
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(got, want, sizeof want);
+    assert_string_equal(proc_line(pid, "comm", ""), "solo5-spt\n");
+    if (geteuid() != 0)
+        return;
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, got, sizeof got), 0);
+    close(fd);
+}
+
+/* A guest alone, and under --x-supervise, where the supervisor too. */
+static void test_ps(void **state)
+{
+    char blk[PATH_MAX + 32];
+    const char *alone[] = {e2e.tender, MEM_OPT, blk, guest("sleep_blk"),
+                           "--solo5:quiet", "60000", "GUESTWORD_b2e8", NULL};
+    const char *supervised[] = {e2e.tender, "--x-supervise", MEM_OPT, blk,
+                                guest("sleep_blk"), "--solo5:quiet", "60000",
+                                "GUESTWORD_b2e8", NULL};
+    pid_t pid, g;
+
+    (void)state;
+    make_image(tmp_path("ps.img"), 65536);
+    snprintf(blk, sizeof blk, "--block:storage=%s", tmp_path("ps.img"));
+    pid = start(alone, NULL);
+    ps_check(pid);
     kill(pid, SIGTERM);
     finish(pid, 143);
-    assert_false(found[0]); /* the environment */
-    assert_false(found[1]);
-    assert_false(found[2]); /* a device path */
-    assert_false(found[3]); /* the kernel path */
-    assert_true(found[4]);  /* the control: the guest's own word remains */
+    pid = run_start(supervised, NULL);
+    assert_true(pid > 0);
+    g = child_of(pid);
+    assert_true(g > 0);
+    assert_true(guest_running(g));
+    ps_check(g);
+    ps_check(pid);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
 }
 
 /* ---- privileges -------------------------------------------------------- */
@@ -433,6 +1035,7 @@ static bool thp_available(void)
     return line[0] && !strstr(line, "[never]");
 }
 
+/* Reading smaps_rollup of a guest, which is not dumpable, needs root. */
 static void test_hugepages(void **state)
 {
     const char *plain[] = {e2e.tender, guest("sleep"), "--solo5:quiet", "60000",
@@ -442,6 +1045,8 @@ static void test_hugepages(void **state)
     pid_t pid;
 
     (void)state;
+    if (geteuid() != 0)
+        skip();
     pid = start(plain, NULL);
     assert_int_equal(atol(proc_line(pid, "smaps_rollup", "AnonHugePages:") +
                           14), 0);
@@ -602,15 +1207,24 @@ static void test_supervise_forwards_signals(void **state)
     finish(pid, 143);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --update-golden (make golden-update): only what has golden copies. */
+    const struct CMUnitTest golden[] = {
+        cmocka_unit_test(test_maps_golden),
+    };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signals_end_guest),
         cmocka_unit_test(test_sigterm_as_pid1),
         cmocka_unit_test(test_sigpipe_ignored),
+        cmocka_unit_test(test_signal_on_guest_stack),
+        cmocka_unit_test(test_signals_reset),
         cmocka_unit_test(test_no_core_by_default),
         cmocka_unit_test(test_gdb),
-        cmocka_unit_test(test_host_data_wiped),
+        cmocka_unit_test(test_maps_golden),
+        cmocka_unit_test(test_memory_scan),
+        cmocka_unit_test(test_registers_at_entry),
+        cmocka_unit_test(test_ps),
         cmocka_unit_test(test_capabilities_dropped),
         cmocka_unit_test(test_user_switch),
         cmocka_unit_test(test_block_guest_unprivileged),
@@ -624,5 +1238,11 @@ int main(void)
         cmocka_unit_test(test_supervise_forwards_signals),
     };
 
+    if (!e2e_golden_args(argc, argv)) {
+        fprintf(stderr, "usage: %s [--update-golden]\n", argv[0]);
+        return 2;
+    }
+    if (e2e_update_golden)
+        return e2e_run("process", golden, NULL, NULL);
     return e2e_run("process", tests, NULL, NULL);
 }

@@ -3,9 +3,10 @@
  * exits 0. Lets a test look at a running guest from outside.
  *
  * Driven by tests/e2e/test_process.c (signals, core dumps, privileges,
- * memory, --x-supervise) and test_guests.c (test_descriptors). Also built
- * as sleep_blk, with a block device (sleep_blk.json), for test_process.c
- * (test_host_data_wiped, test_image_locked).
+ * memory, what the guest can see, --x-supervise) and test_guests.c
+ * (test_descriptors). Also built as sleep_blk, with a block device
+ * (sleep_blk.json), for test_process.c (test_maps_golden,
+ * test_memory_scan, test_ps, test_image_locked).
  */
 #include "guest_util.h"
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "e2e.h"
@@ -16,6 +17,11 @@ struct e2e_paths e2e;
 /* Every path path_in has handed out, freed by e2e_finish. */
 static char **paths;
 static size_t npaths;
+
+bool e2e_update_golden;
+/* The golden copies this run has written (--update-golden), by name. */
+static char **written;
+static size_t nwritten;
 
 int e2e_init(const char *name)
 {
@@ -43,6 +49,11 @@ int e2e_finish(int rc)
     free(paths);
     paths = NULL;
     npaths = 0;
+    for (size_t i = 0; i < nwritten; i++)
+        free(written[i]);
+    free(written);
+    written = NULL;
+    nwritten = 0;
     return rc;
 }
 
@@ -74,6 +85,97 @@ const char *guest(const char *name)
 const char *tmp_path(const char *name)
 {
     return path_in(e2e.tmp, name);
+}
+
+#define GOLDEN_DIR "tests/golden"
+
+void print_text(const char *text)
+{
+    for (size_t n = strlen(text), at = 0; at < n; at += 512)
+        print_error("%.*s", (int)(n - at < 512 ? n - at : 512), text + at);
+}
+
+bool e2e_golden_args(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--update-golden") == 0)
+        e2e_update_golden = true;
+    else if (argc != 1)
+        return false;
+    return true;
+}
+
+/* The whole of a file, NUL-terminated, or NULL. */
+static char *file_text(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem;
+    int c;
+
+    if (f == NULL)
+        return NULL;
+    mem = open_memstream(&text, &size);
+    assert_non_null(mem);
+    while ((c = getc(f)) != EOF)
+        putc(c, mem);
+    fclose(f);
+    fclose(mem);
+    return text;
+}
+
+static void golden_write(const char *path, const char *name, const char *text)
+{
+    FILE *f = fopen(path, "we");
+    char **grown;
+
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    grown = realloc(written, (nwritten + 1) * sizeof *written);
+    assert_non_null(grown);
+    written = grown;
+    written[nwritten] = strdup(name);
+    assert_non_null(written[nwritten++]);
+    print_message("wrote %s\n", path);
+}
+
+void expect_golden(const char *name, const char *text)
+{
+    const char *path = path_in(GOLDEN_DIR, name);
+    char *golden;
+    bool was_written = false;
+
+    for (size_t i = 0; i < nwritten; i++)
+        was_written = was_written || strcmp(written[i], name) == 0;
+    if (e2e_update_golden && !was_written) {
+        golden_write(path, name, text);
+        return;
+    }
+    golden = file_text(path);
+    if (golden == NULL)
+        fail_msg("no %s: make golden-update writes it", path);
+    if (strcmp(golden, text) != 0) {
+        const char *now = tmp_path(name);
+        const char *argv[] = {"/usr/bin/diff", "-u", "--label", path,
+                              "--label", "seen now", path, now, NULL};
+        struct run_result r;
+        FILE *f = fopen(now, "we");
+
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        run_checked(argv, NULL, &r);
+        print_text(r.out);
+        print_text(r.err);
+        print_error("%s differs from what is seen now (above). If the change "
+                    "is meant: make golden-update, and review git diff "
+                    "tests/golden.\n",
+                    path);
+        run_free(&r);
+    }
+    assert_string_equal(golden, text);
+    free(golden);
 }
 
 void make_image(const char *path, off_t size)
@@ -120,4 +222,35 @@ void expect_run_refused(const char *const *argv, const char *what)
     run_checked(argv, NULL, &r);
     expect_refusal(&r, what);
     run_free(&r);
+}
+
+const char *proc_line(pid_t pid, const char *file, const char *key)
+{
+    static char line[512];
+    char path[64];
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    f = fopen(path, "r");
+    line[0] = '\0';
+    if (f == NULL)
+        return line;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0) {
+            fclose(f);
+            return line;
+        }
+    fclose(f);
+    line[0] = '\0';
+    return line;
+}
+
+bool guest_running(pid_t pid)
+{
+    for (int i = 0; i < 300; i++) {
+        if (strstr(proc_line(pid, "status", "Seccomp:"), "\t2\n"))
+            return true;
+        usleep(10000);
+    }
+    return false;
 }

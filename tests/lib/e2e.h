@@ -7,6 +7,7 @@
 #define SPT_TEST_E2E_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,6 +53,23 @@ const char *guest(const char *name);
 /* NAME in the scratch directory. */
 const char *tmp_path(const char *name);
 
+/*
+ * Golden copies: tests/golden/NAME, relative to the directory make runs
+ * in (the top of the tree), holds a reviewed text. expect_golden(NAME,
+ * text) checks that text equals it, showing a diff if not; when the test
+ * was run with --update-golden (make golden-update), it writes text there
+ * instead, for review with `git diff tests/golden`. A copy written once
+ * in a run is compared on its next use, so that runs sharing a copy must
+ * agree.
+ */
+extern bool e2e_update_golden;
+/* Sets e2e_update_golden from main's words; false if there are others. */
+bool e2e_golden_args(int argc, char **argv);
+void expect_golden(const char *name, const char *text);
+
+/* All of text, as print_error prints it (which keeps 1 KiB of one call). */
+void print_text(const char *text);
+
 /* image_make and file_read_exact (files.h), which must succeed. */
 void make_image(const char *path, off_t size);
 void file_snapshot(const char *path, uint8_t *data, size_t size);
@@ -68,5 +86,14 @@ void expect_status(const struct run_result *r, int status);
 void expect_refusal(const struct run_result *r, const char *what);
 /* Run argv (the tender and its words) and expect that refusal. */
 void expect_run_refused(const char *const *argv, const char *what);
+
+/* A line of /proc/PID/FILE starting with key, or "" (static buffer). */
+const char *proc_line(pid_t pid, const char *file, const char *key);
+/*
+ * Wait (up to 3 s) until pid runs guest code: its allowlist is installed,
+ * which the tender does as its very last act (after wiping, dropping
+ * privileges). False if it never did.
+ */
+bool guest_running(pid_t pid);
 
 #endif /* SPT_TEST_E2E_H */

@@ -207,6 +207,97 @@ static void test_experimental_flags(void **state)
     assert_refused(c, "--x-exec-heap=1", "--x-exec-heap=1", "k");
 }
 
+/* ---- fuzzing ---- */
+
+static void test_fuzz_options(void **state)
+{
+    static const char *const bad_counts[] = {
+        "--x-fuzz-persistent=0",          "--x-fuzz-persistent=",
+        "--x-fuzz-persistent=-1",         "--x-fuzz-persistent=1x",
+        "--x-fuzz-persistent=4294967296",
+    };
+    struct cmdline *c = *state;
+
+    assert_accepted(c, "k");
+    assert_false(c->opts.fuzz);
+    assert_int_equal(c->opts.fuzz_persistent, 0);
+    assert_null(c->opts.fuzz_input);
+    assert_accepted(c, "--x-fuzz", "k");
+    assert_true(c->opts.fuzz);
+    assert_int_equal(c->opts.fuzz_persistent, 0);
+    assert_null(c->opts.fuzz_input);
+    assert_accepted(c, "--x-fuzz-persistent", "k");
+    assert_true(c->opts.fuzz);
+    assert_int_equal(c->opts.fuzz_persistent, 1000);
+    assert_accepted(c, "--x-fuzz-persistent=1", "k");
+    assert_int_equal(c->opts.fuzz_persistent, 1);
+    assert_accepted(c, "--x-fuzz-persistent=4294967295", "k");
+    assert_int_equal(c->opts.fuzz_persistent, UINT32_MAX);
+    assert_accepted(c, "--x-fuzz-input=crash-1", "k");
+    assert_false(c->opts.fuzz);
+    assert_string_equal(c->opts.fuzz_input, "crash-1");
+    for (size_t i = 0; i < ARRAY_SIZE(bad_counts); i++)
+        assert_refused(c, "expected a number of inputs", bad_counts[i], "k");
+    assert_refused(c, "--x-fuzz-input=: FILE is empty", "--x-fuzz-input=", "k");
+    assert_refused(c, "--x-fuzz-input given twice", "--x-fuzz-input=a",
+                   "--x-fuzz-input=b", "k");
+    assert_refused(c, "unknown option '--x-fuzz=1'", "--x-fuzz=1", "k");
+    assert_refused(c, "unknown option '--x-fuzzy'", "--x-fuzzy", "k");
+    /* After the kernel, the guest's. */
+    assert_accepted(c, "k", "--x-fuzz");
+    assert_false(c->opts.fuzz);
+    /* The usage names all three. */
+    assert_non_null(strstr(cmdline_usage(), "--x-fuzz "));
+    assert_non_null(strstr(cmdline_usage(), "--x-fuzz-persistent[=N] "));
+    assert_non_null(strstr(cmdline_usage(), "--x-fuzz-input=FILE "));
+}
+
+/*
+ * What would carry one run's effects to the next, or out of the sandbox,
+ * is refused with fuzzing, in one line naming it and the mode, on either
+ * side of the fuzzing option.
+ */
+static void test_fuzz_refusals(void **state)
+{
+    /* Each mode, and the name its refusals give it. */
+    static const char *const modes[][2] = {
+        {"--x-fuzz", "--x-fuzz"},
+        {"--x-fuzz-persistent", "--x-fuzz"},
+        {"--x-fuzz-persistent=3", "--x-fuzz"},
+        {"--x-fuzz-input=crash", "--x-fuzz-input"},
+    };
+    static const char *const refused[][2] = {
+        {"--block:d=img", "--block:d=img: writable, not with %s"},
+        {"--net:n=tap0", "--net:n=tap0: not with %s"},
+        {"--x-supervise", "--x-supervise is not for %s"},
+        {"--x-user=nobody", "--x-user is not for %s"},
+        {"--x-no-extensions", "--x-no-extensions is not for %s"},
+    };
+    struct cmdline *c = *state;
+    char what[128];
+
+    for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
+        for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+            snprintf(what, sizeof what, refused[i][1], modes[m][1]);
+            assert_refused(c, what, modes[m][0], refused[i][0], "k");
+            assert_refused(c, what, refused[i][0], modes[m][0], "k");
+        }
+        /* A writable device among read-only ones is still named. */
+        assert_refused(c, "--block:w=img: writable", modes[m][0],
+                       "--block-ro:a=img", "--block:w=img", "--block-ro:b=img",
+                       "k");
+        /* Read-only devices, and the rest, are fine. */
+        assert_accepted(c, modes[m][0], "--block-ro:d=img",
+                        "--block-sector-size:d=4096", "--mem=64",
+                        "--x-print-policy", "k");
+        assert_int_equal(c->opts.ndevopt, 1);
+    }
+    /* Without fuzzing, all of it is fine. */
+    assert_accepted(c, "--block:d=img", "--net:n=tap0", "--x-supervise",
+                    "--x-user=nobody", "k");
+    assert_accepted(c, "--x-no-extensions", "k");
+}
+
 /* ---- help, version, and where options end ---- */
 
 static void test_help_and_version_anywhere_before_kernel(void **state)
@@ -784,6 +875,8 @@ int main(void)
         CMDLINE_TEST(test_mem_refuses_bad_values),
         CMDLINE_TEST(test_mem_given_twice_refused),
         CMDLINE_TEST(test_experimental_flags),
+        CMDLINE_TEST(test_fuzz_options),
+        CMDLINE_TEST(test_fuzz_refusals),
         CMDLINE_TEST(test_help_and_version_anywhere_before_kernel),
         CMDLINE_TEST(test_help_after_kernel_is_a_guest_argument),
         CMDLINE_TEST(test_double_dash_ends_options),
