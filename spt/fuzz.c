@@ -29,6 +29,14 @@
 #define FS_OPT_SHDMEM_FUZZ 0x01000000u
 #define FS_OPT_MAX_MAPSIZE (1u << 23)
 
+/*
+ * The part of AFL++'s map a guest counts in, and the size the hello
+ * reports: AFL++ clears and scans as much as we report on every run, and
+ * afl-fuzz 4.04c attaches 8 MiB. 64 KiB is AFL++'s own default size; a
+ * guest with more edges than that shares counters between some of them.
+ */
+#define FUZZ_MAP_MAX (64 * 1024)
+
 static uint32_t fs_opt_set_mapsize(uint64_t size)
 {
     return (uint32_t)((size - 1) << 1);
@@ -167,7 +175,7 @@ int fuzz_setup(struct tender *t, char *err, size_t errlen)
         if (shm_attach("__AFL_SHM_ID", 0, &addr, &size, err, errlen))
             return -1;
         f->cov_map = addr;
-        f->cov_size = size;
+        f->cov_size = size < FUZZ_MAP_MAX ? size : FUZZ_MAP_MAX;
     }
     if (f->serve && getenv("__AFL_SHM_FUZZ_ID")) {
         if (shm_attach("__AFL_SHM_FUZZ_ID", SHM_RDONLY, &addr, &size, err,

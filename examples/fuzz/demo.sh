@@ -31,12 +31,10 @@ rm -rf "$out"
 mkdir -p "$work"
 echo "== afl-fuzz -i $seeds -o $out -V $seconds -- $tender --x-fuzz $guest"
 echo "   (until the first crash, at most $seconds s; its output in $log)"
-# AFL_MAP_SIZE: the map AFL++ makes for a target whose size it does not
-# know in advance is 8 MiB, which it clears and scans on every run; 64 KiB
-# (its usual size) is 5 times faster here. The others keep it quiet and
-# let it run in a VM, beside other work and whatever the core pattern is.
+# These keep it quiet and let it run in a VM, beside other work and
+# whatever the core pattern is.
 status=0
-AFL_MAP_SIZE=65536 AFL_NO_UI=1 AFL_BENCH_UNTIL_CRASH=1 AFL_SKIP_CPUFREQ=1 \
+AFL_NO_UI=1 AFL_BENCH_UNTIL_CRASH=1 AFL_SKIP_CPUFREQ=1 \
     AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
     afl-fuzz -i "$seeds" -o "$out" -V "$seconds" -- \
     "$tender" --x-fuzz "$guest" >"$log" 2>&1 || status=$?
