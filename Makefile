@@ -122,6 +122,7 @@ golden-update: all $(TEST_PROGS)
 	SPT_BUILD=$(B) ./tests/golden/test_golden.sh --update-golden
 	SPT_BUILD=$(B) ./tests/net/test_net.sh --update-golden
 	SPT_BUILD=$(B) $(B)/tests/e2e/test_process --update-golden
+	SPT_BUILD=$(B) $(B)/tests/fuzzmode/test_fuzzmode --update-golden
 
 DEMO_IMG := $(B)/examples/blk.img
 demo: all

@@ -318,6 +318,30 @@ static void test_child_descriptors(void **state)
     }
 }
 
+/*
+ * What a child of the fork server has mapped, against tests/golden: the
+ * same as any guest's (README, "What the guest can see"), with AFL++'s
+ * test case and coverage map besides. The tender's own mappings were gone
+ * before the first fork.
+ */
+static void test_child_maps(void **state)
+{
+    char text[4096];
+    struct forksrv_run r;
+    struct forksrv s;
+    pid_t child;
+
+    (void)state;
+    start(&s, "--x-fuzz", false, MAP_SIZE, true, NULL);
+    assert_int_equal(forksrv_begin(&s, IN("h"), &child), 0);
+    assert_true(guest_running(child));
+    maps_normalised(child, guest("fuzzmode"), 512UL << 20, text, sizeof text);
+    assert_int_equal(forksrv_end(&s, child, HANG_TIMEOUT, &r), 0);
+    assert_true(r.timed_out);
+    stop(&s);
+    expect_golden("maps-fork-server.txt", text);
+}
+
 /* ---- the server killed ---- */
 
 /* The process pid, ours (we are a subreaper), ends within the bound. */
@@ -960,14 +984,19 @@ static int setup(void **state)
     return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 0 : -1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --update-golden (make golden-update): only what has golden copies. */
+    const struct CMUnitTest golden[] = {
+        cmocka_unit_test(test_child_maps),
+    };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hello),
         cmocka_unit_test(test_statuses_shm),
         cmocka_unit_test(test_statuses_stdin),
         cmocka_unit_test(test_hang),
         cmocka_unit_test(test_child_descriptors),
+        cmocka_unit_test(test_child_maps),
         cmocka_unit_test(test_server_killed),
         cmocka_unit_test(test_coverage_stable),
         cmocka_unit_test(test_timers_do_not_leak),
@@ -983,5 +1012,9 @@ int main(void)
         cmocka_unit_test(test_refusals),
     };
 
+    if (!e2e_golden_args(argc, argv))
+        return 2;
+    if (e2e_update_golden)
+        return e2e_run("fuzzmode", golden, setup, NULL);
     return e2e_run("fuzzmode", tests, setup, NULL);
 }

@@ -1,7 +1,12 @@
 /*
  * e2e.c: what every end-to-end test shares (see e2e.h).
  */
+#include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +16,7 @@
 
 #include "e2e.h"
 #include "files.h"
+#include "solo5/spt_abi.h"
 
 struct e2e_paths e2e;
 
@@ -253,4 +259,120 @@ bool guest_running(pid_t pid)
         usleep(10000);
     }
     return false;
+}
+
+/* ---- /proc/PID/maps, normalised for a golden copy ---- */
+
+struct layout {
+    unsigned nloads;
+    uint64_t start[8], end[8];
+};
+
+static void layout_read(const char *kernel, struct layout *g)
+{
+    int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+    Elf64_Ehdr eh;
+
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &eh, sizeof eh, 0), sizeof eh);
+    g->nloads = 0;
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+
+        assert_int_equal(pread(fd, &ph, sizeof ph,
+                               (off_t)(eh.e_phoff + i * sizeof ph)),
+                         sizeof ph);
+        if (ph.p_type != PT_LOAD)
+            continue;
+        assert_true(g->nloads < 8);
+        g->start[g->nloads] = ph.p_vaddr & ~0xfffUL;
+        g->end[g->nloads++] = (ph.p_vaddr + ph.p_memsz + 0xfff) & ~0xfffUL;
+    }
+    close(fd);
+}
+
+/*
+ * An address in guest memory as the golden copy writes it: the start
+ * ("loadN") or end ("loadN.end") of the guest's N-th PT_LOAD segment,
+ * "mem_size" for the top of guest memory, otherwise in hex. The copy so
+ * holds for any build of the guest, and still says which segment each
+ * mapping is.
+ */
+static void guest_address(const struct layout *g, uint64_t mem_size,
+                          uint64_t a, bool end, char *out, size_t size)
+{
+    for (unsigned i = 0; i < g->nloads; i++)
+        if (a == (end ? g->end[i] : g->start[i])) {
+            snprintf(out, size, "load%u%s", i, end ? ".end" : "");
+            return;
+        }
+    if (end && a == mem_size)
+        snprintf(out, size, "mem_size");
+    else
+        snprintf(out, size, "0x%lx", (unsigned long)a);
+}
+
+/*
+ * /proc/PID/maps, one line per mapping, addresses normalised:
+ *   guest START-END PERM      guest memory (guest_address)
+ *   anonymous PERM SIZE       elsewhere and nameless
+ *   [NAME] PERM               the kernel's; [vvar_vclock], split off
+ *                             [vvar] by Linux 6.13, is left out so the
+ *                             copy holds for older kernels too
+ *   anonymous PERM SIZE       shared and anonymous too ("/dev/zero
+ *                             (deleted)" to the kernel)
+ *   sysv PERM SIZE            SysV shared memory ("/SYSV<key>")
+ *   file PERM PATH            anything else mapped from a file
+ */
+void maps_normalised(pid_t pid, const char *kernel, uint64_t mem_size,
+                     char *out, size_t size)
+{
+    char path[64], line[512];
+    struct layout g;
+    size_t len = 0;
+    FILE *maps;
+
+    layout_read(kernel, &g);
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    maps = fopen(path, "re");
+    assert_non_null(maps);
+    out[0] = '\0';
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long lo, hi;
+        char perm[8], name[PATH_MAX] = "", a[32], b[32];
+        int at = 0;
+
+        assert_int_equal(sscanf(line, "%lx-%lx %7s %*x %*s %*u %n", &lo, &hi,
+                                perm, &at),
+                         3);
+        assert_true(at > 0);
+        sscanf(line + at, "%4095[^\n]", name);
+        if (lo >= SPT_HOST_MEM_BASE && hi <= mem_size) {
+            guest_address(&g, mem_size, lo, false, a, sizeof a);
+            guest_address(&g, mem_size, hi, true, b, sizeof b);
+            len += (size_t)snprintf(out + len, size - len, "guest %s-%s %s\n",
+                                    a, b, perm);
+        } else if (name[0] == '\0') {
+            len += (size_t)snprintf(out + len, size - len,
+                                    "anonymous %s %lu KiB\n", perm,
+                                    (hi - lo) / 1024);
+        } else if (strcmp(name, "/dev/zero (deleted)") == 0) {
+            len += (size_t)snprintf(out + len, size - len,
+                                    "anonymous %s %lu KiB\n", perm,
+                                    (hi - lo) / 1024);
+        } else if (strncmp(name, "/SYSV", 5) == 0) {
+            len += (size_t)snprintf(out + len, size - len, "sysv %s %lu KiB\n",
+                                    perm, (hi - lo) / 1024);
+        } else if (strcmp(name, "[vvar_vclock]") == 0) {
+            continue;
+        } else if (name[0] == '[') {
+            len += (size_t)snprintf(out + len, size - len, "%s %s\n", name,
+                                    perm);
+        } else {
+            len += (size_t)snprintf(out + len, size - len, "file %s %s\n",
+                                    perm, name);
+        }
+        assert_true(len < size);
+    }
+    fclose(maps);
 }

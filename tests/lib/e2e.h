@@ -67,6 +67,15 @@ extern bool e2e_update_golden;
 bool e2e_golden_args(int argc, char **argv);
 void expect_golden(const char *name, const char *text);
 
+/*
+ * /proc/PID/maps of a guest, one line per mapping, addresses normalised
+ * (see e2e.c): guest memory after the PT_LOAD segments of the unikernel
+ * kernel and its top, mem_size; other mappings by kind, permission and
+ * size; the kernel's by name.
+ */
+void maps_normalised(pid_t pid, const char *kernel, uint64_t mem_size,
+                     char *out, size_t size);
+
 /* All of text, as print_error prints it (which keeps 1 KiB of one call). */
 void print_text(const char *text);
 
