@@ -20,6 +20,11 @@
 /* AFL++'s MAX_FILE: the largest test case, and its shm's room. */
 #define MAX_FILE (1024 * 1024)
 
+/* The signatures afl-fuzz looks for in the target (its config.h), with
+ * their terminating NUL, and what it then says in the environment. */
+static const char persist_sig[] = "##SIG_AFL_PERSISTENT##";
+static const char defer_sig[] = "##SIG_AFL_DEFER_FORKSRV##";
+
 static long now_ms(void)
 {
     struct timespec ts;
@@ -73,6 +78,36 @@ static int input_file(void)
     return fd;
 }
 
+/*
+ * Whether the file path holds each signature, as afl-fuzz's check_binary
+ * reads the target; a file that cannot be read holds none.
+ */
+static void signatures(const char *path, bool *persistent, bool *deferred)
+{
+    static char buf[1 << 16];
+    size_t keep = sizeof defer_sig - 1; /* the longer, less one byte */
+    size_t have = 0;
+    FILE *f = fopen(path, "re");
+
+    *persistent = *deferred = false;
+    while (f) {
+        size_t n = fread(buf + have, 1, sizeof buf - have, f);
+
+        if (n == 0)
+            break;
+        have += n;
+        *persistent |=
+            memmem(buf, have, persist_sig, sizeof persist_sig) != NULL;
+        *deferred |= memmem(buf, have, defer_sig, sizeof defer_sig) != NULL;
+        if (have > keep) {
+            memmove(buf, buf + have - keep, keep);
+            have = keep;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
 static void env_id(const char *name, int id)
 {
     char value[16];
@@ -106,6 +141,14 @@ server_exec(const struct forksrv *s, const char *const argv[],
         setenv("AFL_MAP_SIZE", o->afl_map_size, 1);
     else
         unsetenv("AFL_MAP_SIZE");
+    if (s->persistent)
+        setenv("__AFL_PERSISTENT", "1", 1);
+    else
+        unsetenv("__AFL_PERSISTENT");
+    if (s->deferred)
+        setenv("__AFL_DEFER_FORKSRV", "1", 1);
+    else
+        unsetenv("__AFL_DEFER_FORKSRV");
     execv(argv[0], (char *const *)argv);
     _exit(127);
 }
@@ -183,6 +226,7 @@ int forksrv_start(struct forksrv *s, const char *const argv[],
         if (s->in_fd < 0)
             return say("cannot make the input file: %s", strerror(errno));
     }
+    signatures(argv[0], &s->persistent, &s->deferred);
     if (pipe2(ctl, O_CLOEXEC) != 0 || pipe2(st, O_CLOEXEC) != 0)
         return say("pipe2: %s", strerror(errno));
     s->pid = fork();
@@ -197,9 +241,14 @@ int forksrv_start(struct forksrv *s, const char *const argv[],
 
     if (read4(s->st, &s->hello, 10000, &timed_out) != 0)
         return say("no hello from the server%s", timed_out ? " (timeout)" : "");
+    /*
+     * One answer to shm test cases or a dictionary offered, or both: the
+     * first taken, the second refused, as by afl-fuzz without a use for a
+     * dictionary (afl_fsrv_start).
+     */
     if ((s->hello & FS_OPT_ENABLED) == FS_OPT_ENABLED &&
-        (s->hello & FS_OPT_SHDMEM_FUZZ) &&
-        write4(s->ctl, FS_OPT_ENABLED | FS_OPT_SHDMEM_FUZZ) != 0)
+        (s->hello & (FS_OPT_SHDMEM_FUZZ | FS_OPT_AUTODICT)) &&
+        write4(s->ctl, FS_OPT_ENABLED | (s->hello & FS_OPT_SHDMEM_FUZZ)) != 0)
         return say("cannot answer the hello: %s", strerror(errno));
     return 0;
 }

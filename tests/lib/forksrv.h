@@ -5,13 +5,18 @@
  *
  *   - the server reads requests on descriptor 198 and writes on 199;
  *   - hello: the server writes a 32-bit word of option bits; if it offers
- *     FS_OPT_SHDMEM_FUZZ, the fuzzer answers FS_OPT_ENABLED |
- *     FS_OPT_SHDMEM_FUZZ;
+ *     FS_OPT_SHDMEM_FUZZ or FS_OPT_AUTODICT, the fuzzer answers with one
+ *     word: FS_OPT_ENABLED, and FS_OPT_SHDMEM_FUZZ if offered. The
+ *     dictionary is refused, as afl-fuzz's tools that have no use for it
+ *     (afl-showmap, afl-tmin) refuse it;
  *   - per run: the fuzzer writes was_killed (1 if it killed the previous
  *     child on a timeout), the server writes the child's pid, then its raw
  *     wait status (FS_STATUS_STOPPED: a persistent child, kept);
  *   - on a timeout the fuzzer kills the child with SIGKILL itself, then
  *     reads the status;
+ *   - the server's environment says __AFL_PERSISTENT=1 if its binary
+ *     holds AFL++'s persistent-mode signature, __AFL_DEFER_FORKSRV=1 if it
+ *     holds the deferred one, as afl-fuzz says (check_binary);
  *   - the coverage map is SysV shm __AFL_SHM_ID, cleared before each run;
  *     the test case is SysV shm __AFL_SHM_FUZZ_ID (a uint32_t length, the
  *     bytes) or else the server's standard input, a file the fuzzer
@@ -35,6 +40,7 @@
 #define FS_OPT_ENABLED        0x80000001u
 #define FS_OPT_MAPSIZE        0x40000000u
 #define FS_OPT_SHDMEM_FUZZ    0x01000000u
+#define FS_OPT_AUTODICT       0x10000000u
 #define FS_OPT_SET_MAPSIZE(x) (((uint32_t)(x)-1) << 1)
 #define FS_OPT_MAX_MAPSIZE    (1u << 23)
 #define FS_STATUS_STOPPED     0x137f /* WIFSTOPPED by SIGSTOP */
@@ -58,6 +64,8 @@ struct forksrv {
     int shm_in_id;
     int in_fd;           /* the server's standard input (a file), or -1 */
     bool last_timed_out; /* sent as was_killed with the next request */
+    /* AFL++'s signatures in argv[0]: persistent mode, deferred start */
+    bool persistent, deferred;
 };
 
 struct forksrv_run {
