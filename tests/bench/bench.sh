@@ -3,7 +3,7 @@
 # directory and, as root, inside a network namespace it creates and deletes,
 # with one tap there for the network row; no traffic leaves the namespace.
 # Without root the network row is skipped. BENCH_QUICK=1: fewer rounds;
-# BENCH_ONLY=startup,clock,block,net,memory: only those rows.
+# BENCH_ONLY=startup,clock,block,net,memory,fuzz: only those rows.
 set -u
 
 B=${SPT_BUILD:-build}

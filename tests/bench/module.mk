@@ -14,7 +14,8 @@ $(B)/tests/bench/%.spt: tests/bench/%.c tests/bench/bench_guest.h \
 	$(SDK_CC) $(GUEST_WARN) -o $@ $(filter %.c %.json,$^)
 $(B)/tests/bench/blk.spt: tests/bench/blk.json
 
-$(B)/tests/bench/runner: $(B)/host/tests/bench/runner.o
+$(B)/tests/bench/runner: $(B)/host/tests/bench/runner.o \
+		$(B)/host/tests/lib/forksrv.o
 	@mkdir -p $(@D)
 	$(CC) -pie -o $@ $^ -lm
 
@@ -36,6 +37,29 @@ $(B)/tests/bench/net_native: $(B)/host/examples/net/main.o \
 	@mkdir -p $(@D)
 	$(CC) $(TENDER_LDFLAGS) -o $@ $^
 
+# examples/fuzz itself, linked with a native shim of the SDK calls on
+# AFL++'s own runtime (afl-clang-fast, a test package: `make bench` only,
+# never `make all`), once per child and once persistent. Only main.c is
+# instrumented, as in the guest. The fuzz row runs every side on one seed.
+BENCH_FUZZ := $(B)/tests/bench/fuzz_native \
+	$(B)/tests/bench/fuzz_native_persistent $(B)/tests/bench/fuzz.input
+AFL_CC := afl-clang-fast
+
+$(B)/tests/bench/fuzz_allowlist: | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	echo examples/fuzz/main.c >$@
+$(B)/tests/bench/fuzz_native_persistent: FUZZ_SHIM_FLAGS := -DPERSISTENT
+$(B)/tests/bench/fuzz_native $(B)/tests/bench/fuzz_native_persistent: \
+		examples/fuzz/main.c tests/bench/fuzz_shim.c \
+		guest-abi/include/solo5.h guest-abi/include/solo5_spt.h \
+		$(B)/tests/bench/fuzz_allowlist | $(DEPS_STAMP)
+	AFL_QUIET=1 AFL_LLVM_ALLOWLIST=$(B)/tests/bench/fuzz_allowlist \
+	    $(AFL_CC) -O2 -g -Wall -Wextra -Werror -Iguest-abi/include \
+	    $(FUZZ_SHIM_FLAGS) -o $@ $(filter %.c,$^)
+$(B)/tests/bench/fuzz.input: examples/fuzz/seeds/sample.tl
+	@mkdir -p $(@D)
+	cp $< $@
+
 bench: $(TENDER) $(B)/examples/hello.spt $(B)/examples/net.spt \
-		$(BENCH_GUESTS) $(BENCH_HOST)
+		$(B)/examples/fuzz.spt $(BENCH_GUESTS) $(BENCH_HOST) $(BENCH_FUZZ)
 	SPT_BUILD=$(B) ./tests/bench/bench.sh

@@ -14,12 +14,14 @@
  * target is judged on the median ratio. A sample is one exec (start-up),
  * one process's best batch of calls (clock, block: see run_ns_per_op),
  * one second of round trips (network), one group of idle processes
- * (memory).
+ * (memory), the runs of one input counted for a quarter of a second
+ * (fuzz).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -32,14 +34,17 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "forksrv.h"
+
 extern char **environ;
 
 #define MAX_ROUNDS  1024
-#define MAX_ROWS    16
+#define MAX_ROWS    24
 #define IDLE_GROUP  100
 #define IMG_SIZE    (32ULL << 20)
 #define UDP_PORT    7
@@ -53,6 +58,8 @@ struct plan {
     int net_ms; /* round trips counted for this long per round */
     int idle_rounds;
     uint64_t clock_ops, io_ops, large_ops; /* per batch of 50 */
+    int fuzz_rounds;
+    int fuzz_ms; /* runs counted for this long per round and side */
 };
 
 static const struct plan full_plan = {.startup_rounds = 400,
@@ -62,7 +69,9 @@ static const struct plan full_plan = {.startup_rounds = 400,
                                       .idle_rounds = 3,
                                       .clock_ops = 40000,
                                       .io_ops = 2000,
-                                      .large_ops = 80};
+                                      .large_ops = 80,
+                                      .fuzz_rounds = 11,
+                                      .fuzz_ms = 250};
 static const struct plan quick_plan = {.startup_rounds = 40,
                                        .rate_rounds = 5,
                                        .net_rounds = 2,
@@ -70,7 +79,9 @@ static const struct plan quick_plan = {.startup_rounds = 40,
                                        .idle_rounds = 1,
                                        .clock_ops = 10000,
                                        .io_ops = 500,
-                                       .large_ops = 20};
+                                       .large_ops = 20,
+                                       .fuzz_rounds = 3,
+                                       .fuzz_ms = 100};
 
 static const char *build_dir, *work_dir;
 static int devnull = -1;
@@ -813,7 +824,189 @@ static void bench_memory(const struct plan *p)
     }
 }
 
-/* BENCH_ONLY=startup,clock,block,net,memory measures only those rows. */
+/* ---- fuzzing ------------------------------------------------------------ */
+
+/*
+ * The coverage map every side gets and the driver clears before each run:
+ * AFL++'s default size, and the most solo5-spt reports (spt/fuzz.c).
+ */
+#define FUZZ_MAP_SIZE   (64 * 1024)
+#define FUZZ_WARM_RUNS  200 /* before the clock starts: caches, a child */
+#define FUZZ_TIMEOUT_MS 1000
+
+/* One way of running examples/fuzz on one fixed input. */
+struct fuzz_side {
+    const char *const *server; /* a fork server (forksrv.h), or NULL: */
+    char *const *exec;         /* a process started per input */
+    const uint8_t *input;
+    size_t len;
+    int ms;
+};
+
+/* A run of the fixed input must end as a document does: exit 0, or a
+ * persistent child stopped for the next input. */
+static void fuzz_check(const struct fuzz_side *f, int status)
+{
+    if (status != 0 && status != FS_STATUS_STOPPED)
+        die("%s on the fuzz input: %s", f->server ? f->server[0] : f->exec[0],
+            status_text(status));
+}
+
+/* One run; the child's pid if it is kept (persistent mode), else -1. */
+static pid_t fuzz_run_served(struct forksrv *s, const struct fuzz_side *f)
+{
+    struct forksrv_run r;
+
+    if (forksrv_run(s, f->input, f->len, FUZZ_TIMEOUT_MS, &r) != 0 ||
+        r.timed_out)
+        die("%s: the fork server failed (see above)", f->server[0]);
+    fuzz_check(f, r.status);
+    return r.status == FS_STATUS_STOPPED ? r.child : -1;
+}
+
+/*
+ * Runs a second through a fork server, driven as afl-fuzz drives it
+ * (tests/lib/forksrv.c: map cleared, test case in shared memory, request,
+ * pid, status), counted for f->ms after a warm-up. A fresh server each
+ * time: its start is not counted.
+ */
+static double measure_served(void *arg)
+{
+    const struct fuzz_side *f = arg;
+    struct forksrv_opts o = {.map_size = FUZZ_MAP_SIZE, .shm_input = true};
+    uint64_t start, end, now, runs = 0;
+    struct forksrv s;
+    pid_t kept = -1;
+
+    if (forksrv_start(&s, f->server, &o) != 0)
+        die("%s: cannot start it as a fork server", f->server[0]);
+    for (int i = 0; i < FUZZ_WARM_RUNS; i++)
+        fuzz_run_served(&s, f);
+    start = now_ns();
+    end = start + (uint64_t)f->ms * 1000000ULL;
+    do {
+        kept = fuzz_run_served(&s, f);
+        runs++;
+    } while ((now = now_ns()) < end);
+    /* As afl-fuzz ends: the kept child killed, the server told (AFL++'s
+     * own runtime then exits 1, solo5-spt 0). */
+    if (kept > 0)
+        kill(kept, SIGKILL);
+    forksrv_close(&s, 5000);
+    return (double)runs * 1e9 / (double)(now - start);
+}
+
+/*
+ * Runs a second of one process per input, as a fuzzer without a fork
+ * server makes them: the map (named in __AFL_SHM_ID) cleared, the process
+ * started, waited for. afl-fuzz itself (AFL_NO_FORKSRV) forks its own,
+ * larger process before each exec, which costs more than posix_spawn.
+ */
+static double measure_exec_per_input(void *arg)
+{
+    const struct fuzz_side *f = arg;
+    uint64_t start, end, now, runs = 0;
+    char id[16];
+    uint8_t *map;
+    int map_id;
+
+    map_id = shmget(IPC_PRIVATE, FUZZ_MAP_SIZE, IPC_CREAT | IPC_EXCL | 0600);
+    map = map_id == -1 ? (void *)-1 : shmat(map_id, NULL, 0);
+    if (map_id != -1)
+        shmctl(map_id, IPC_RMID, NULL);
+    if (map == (void *)-1)
+        die("coverage map: %s", strerror(errno));
+    snprintf(id, sizeof id, "%d", map_id);
+    setenv("__AFL_SHM_ID", id, 1);
+    for (int i = 0; i < FUZZ_WARM_RUNS / 10; i++)
+        expect_exit0(spawn(f->exec, -1), f->exec);
+    start = now_ns();
+    end = start + (uint64_t)f->ms * 1000000ULL;
+    do {
+        memset(map, 0, FUZZ_MAP_SIZE);
+        expect_exit0(spawn(f->exec, -1), f->exec);
+        runs++;
+    } while ((now = now_ns()) < end);
+    unsetenv("__AFL_SHM_ID");
+    shmdt(map);
+    return (double)runs * 1e9 / (double)(now - start);
+}
+
+static void bench_fuzz(const struct plan *p)
+{
+    static uint8_t input[4096];
+    char *input_file = build_path("tests/bench/fuzz.input");
+    char *spt = build_path("bin/solo5-spt");
+    char *guest = build_path("examples/fuzz.spt");
+    /* The guest's banner off, as in the start-up row: the native target
+     * prints nothing either. */
+    const char *forked[] = {spt, "--x-fuzz", guest, "--solo5:quiet", NULL};
+    const char *persistent[] = {spt, "--x-fuzz-persistent", guest,
+                                "--solo5:quiet", NULL};
+    const char *native[] = {build_path("tests/bench/fuzz_native"), NULL};
+    const char *native_persistent[] = {
+        build_path("tests/bench/fuzz_native_persistent"), NULL};
+    char *per_input[] = {spt, format("--x-fuzz-input=%s", input_file), guest,
+                         "--solo5:quiet", NULL};
+    struct row *r_fork = row_new("fuzz, fork server", "run/s",
+                                 "the same target source natively, under "
+                                 "AFL++'s fork server (afl-clang-fast)",
+                                 GOAL_AT_LEAST, 1.0);
+    struct row *r_pers = row_new("fuzz, persistent", "run/s",
+                                 "the same natively in AFL++'s persistent "
+                                 "mode (__AFL_LOOP, 1000 a child)",
+                                 GOAL_AT_LEAST, 1.0);
+    struct row *r_exec = row_new("fuzz, vs exec per input", "run/s",
+                                 "one exec of solo5-spt --x-fuzz-input=FILE "
+                                 "per input (posix_spawn)",
+                                 GOAL_AT_LEAST, 8.0);
+    struct samples forked_runs = {.n = 0};
+    cpu_set_t all_cpus, one_cpu;
+    struct fuzz_side f[5];
+    struct side sides[5];
+    ssize_t len;
+    int fd;
+
+    fd = open(input_file, O_RDONLY | O_CLOEXEC);
+    len = fd == -1 ? -1 : read(fd, input, sizeof input);
+    if (len <= 0)
+        die("%s: %s", input_file, len == 0 ? "empty" : strerror(errno));
+    close(fd);
+    f[0] = (struct fuzz_side){forked, NULL, input, (size_t)len, p->fuzz_ms};
+    f[1] = f[0];
+    f[1].server = persistent;
+    f[2] = f[0];
+    f[2].server = native;
+    f[3] = f[0];
+    f[3].server = native_persistent;
+    f[4] = (struct fuzz_side){NULL, per_input, input, (size_t)len, p->fuzz_ms};
+    sides[0] = (struct side){measure_served, &f[0], &forked_runs, 0};
+    sides[1] = (struct side){measure_served, &f[1], &r_pers->spt, 0};
+    sides[2] = (struct side){measure_served, &f[2], &r_fork->lim, 0};
+    sides[3] = (struct side){measure_served, &f[3], &r_pers->lim, 0};
+    sides[4] = (struct side){measure_exec_per_input, &f[4], &r_exec->lim, 0};
+
+    /*
+     * afl-fuzz binds itself to one free CPU (bind_to_free_cpu) and its
+     * targets inherit that: the fuzzer, the fork server and its children
+     * all run on one CPU. So do all sides here.
+     */
+    if (sched_getaffinity(0, sizeof all_cpus, &all_cpus) != 0)
+        die("sched_getaffinity: %s", strerror(errno));
+    CPU_ZERO(&one_cpu);
+    CPU_SET(sched_getcpu(), &one_cpu);
+    if (sched_setaffinity(0, sizeof one_cpu, &one_cpu) != 0)
+        die("sched_setaffinity: %s", strerror(errno));
+    fprintf(stderr, "bench: fuzz, %d rounds of %d ms of runs each\n",
+            p->fuzz_rounds, p->fuzz_ms);
+    for (int i = 0; i < p->fuzz_rounds; i++)
+        round_run(sides, 5, i);
+    sched_setaffinity(0, sizeof all_cpus, &all_cpus);
+    r_fork->spt = forked_runs;
+    r_exec->spt = forked_runs;
+}
+
+/* BENCH_ONLY=startup,clock,block,net,memory,fuzz measures only those rows. */
 static bool selected(const char *what)
 {
     const char *only = getenv("BENCH_ONLY");
@@ -880,6 +1073,8 @@ int main(int argc, char **argv)
     }
     if (selected("memory"))
         bench_memory(p);
+    if (selected("fuzz"))
+        bench_fuzz(p);
 
     printf("\n");
     print_machine();
