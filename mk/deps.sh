@@ -23,8 +23,8 @@ build_packages="gcc make libc6-dev libseccomp-dev libjansson-dev"
 # clang, its sanitizer and libFuzzer runtimes and llvm (fuzz harnesses,
 # symbolized reports); runc (the container test); autoconf (configure
 # probes of the toolchain); afl++ (fuzzing the tender, and unikernels
-# through it: also `make fuzz-demo`); pkg-config (the installed .pc file);
-# groff-base (checking the man page).
+# through it: also `make fuzz-demo` and the fuzz row of `make bench`);
+# pkg-config (the installed .pc file); groff-base (checking the man page).
 afl_packages="afl++"
 test_packages="libcmocka-dev iproute2 iputils-ping ethtool strace gdb
 clang libclang-rt-14-dev llvm runc autoconf $afl_packages pkg-config
