@@ -853,6 +853,59 @@ static void test_user_switch(void **state)
     expect_run_refused(unknown, "no such user");
 }
 
+/* The owner of /proc/PID: root's for a process that is not dumpable. */
+static uid_t proc_owner(pid_t pid)
+{
+    char path[64];
+    struct stat st;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_uid;
+}
+
+/*
+ * Under --x-supervise the guest stays not dumpable: nothing needs to reach
+ * into it (the listener reaches the supervisor through a shared descriptor
+ * table), even run by an unprivileged user, for whom that reaching would
+ * need it. The kernel shows it: /proc/PID of a process that is not
+ * dumpable belongs to root, whatever user runs it. --x-dumpcore, which
+ * leaves the guest dumpable, shows that the check sees the difference.
+ */
+static void test_supervised_guest_not_dumpable(void **state)
+{
+    const char *t = tmp_path("solo5-spt"), *g = tmp_path("sleep.spt");
+    const char *supervised[] = {"/usr/bin/setpriv", "--reuid=65534",
+                                "--regid=65534", "--clear-groups",
+                                "--inh-caps=-all", t, "--x-supervise", g,
+                                "--solo5:quiet", "60000", NULL};
+    const char *dumpable[] = {"/usr/bin/setpriv", "--reuid=65534",
+                              "--regid=65534", "--clear-groups",
+                              "--inh-caps=-all", t, "--x-dumpcore", g,
+                              "--solo5:quiet", "60000", NULL};
+    pid_t pid, guest_pid;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    assert_int_equal(file_copy(e2e.tender, t, 0755), 0);
+    assert_int_equal(file_copy(guest("sleep"), g, 0755), 0);
+    chmod(e2e.tmp, 0755);
+    /* setpriv execs the tender: its pid is the supervisor's. */
+    pid = run_start(supervised, NULL);
+    assert_true(pid > 0);
+    guest_pid = guest_of(pid, true);
+    assert_non_null(strstr(proc_line(guest_pid, "status", "Uid:"),
+                           "\t65534\t"));
+    assert_int_equal(proc_owner(guest_pid), 0);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+    pid = start(dumpable, NULL);
+    assert_int_equal(proc_owner(pid), 65534);
+    kill(pid, SIGTERM);
+    finish(pid, 143);
+}
+
 static void test_block_guest_unprivileged(void **state)
 {
     const char *t = tmp_path("solo5-spt"), *g = tmp_path("blk.spt");
@@ -1113,6 +1166,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ps),
         cmocka_unit_test(test_capabilities_dropped),
         cmocka_unit_test(test_user_switch),
+        cmocka_unit_test(test_supervised_guest_not_dumpable),
         cmocka_unit_test(test_block_guest_unprivileged),
         cmocka_unit_test(test_100_idle_guests),
         cmocka_unit_test(test_hugepages),
