@@ -15,7 +15,6 @@
  * Only main.c is instrumented (see tests/bench/module.mk), as only the
  * guest's own code is in a solo5-spt-cc --fuzz build.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -46,18 +45,6 @@ bool spt_fuzz_next(const uint8_t **data, size_t *len)
 #endif
     given = true;
     return spt_fuzz_input(data, len);
-}
-
-int spt_printf(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vprintf(fmt, ap);
-    va_end(ap);
-    fflush(stdout);
-    return n;
 }
 
 int main(int argc, char **argv)

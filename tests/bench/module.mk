@@ -33,7 +33,7 @@ $(B)/tests/bench/hello_native $(B)/tests/bench/idle_native: \
 
 # examples/net itself, linked with a native shim of the Solo5 calls.
 $(B)/tests/bench/net_native: $(B)/host/examples/net/main.o \
-		$(B)/host/tests/bench/net_shim.o
+		$(B)/host/tests/bench/net_shim.o $(B)/host/tests/bench/shim_printf.o
 	@mkdir -p $(@D)
 	$(CC) $(TENDER_LDFLAGS) -o $@ $^
 
@@ -50,7 +50,7 @@ $(B)/tests/bench/fuzz_allowlist: | $(DEPS_STAMP)
 	echo examples/fuzz/main.c >$@
 $(B)/tests/bench/fuzz_native_persistent: FUZZ_SHIM_FLAGS := -DPERSISTENT
 $(B)/tests/bench/fuzz_native $(B)/tests/bench/fuzz_native_persistent: \
-		examples/fuzz/main.c tests/bench/fuzz_shim.c \
+		examples/fuzz/main.c tests/bench/fuzz_shim.c tests/bench/shim_printf.c \
 		guest-abi/include/solo5.h guest-abi/include/solo5_spt.h \
 		$(B)/tests/bench/fuzz_allowlist | $(DEPS_STAMP)
 	AFL_QUIET=1 AFL_LLVM_ALLOWLIST=$(B)/tests/bench/fuzz_allowlist \

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,18 +142,6 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
             ready |= 1ULL << events[i].data.u64;
     if (ready_set)
         *ready_set = ready;
-}
-
-int spt_printf(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vprintf(fmt, ap);
-    va_end(ap);
-    fflush(stdout);
-    return n;
 }
 
 /* The responder's --disk option; the benchmark never passes it. */
