@@ -8,15 +8,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 
 #include "policy.h"
 
 static void describe(const struct seccomp_notif *req, char *line,
                      size_t size)
 {
-    char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64,
-                                                  req->data.nr);
+    char *name = policy_call_name(req->data.nr);
     const __u64 *a = req->data.args;
 
     snprintf(line, size,

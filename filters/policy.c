@@ -55,31 +55,32 @@ static int allow_eq(struct policy *p, int nr, const char *argname,
     return policy_add(p, &r);
 }
 
-/* The first failure of a run of additions, or 0. */
-static int first_error(const int *rc, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (rc[i] != 0)
-            return rc[i];
-    return 0;
-}
-
 int policy_add_core(struct policy *p, int epollfd, int timerfd)
 {
-    struct policy_rule exit_rule = {.nr = SYS_exit_group, .why = "exit"};
-    int rc[] = {
-        allow_eq(p, SYS_write, "fd", 1, "console"),
-        allow_eq(p, SYS_clock_gettime, "clock", CLOCK_MONOTONIC,
-                 "monotonic clock"),
-        allow_eq(p, SYS_clock_gettime, "clock", CLOCK_REALTIME, "wall clock"),
-        allow_eq(p, SYS_epoll_pwait, "epfd", (uint64_t)epollfd, "yield"),
-        allow_eq(p, SYS_timerfd_settime, "fd", (uint64_t)timerfd,
-                 "yield deadline"),
-        allow_eq(p, SYS_arch_prctl, "code", ARCH_SET_FS, "TLS base"),
-        policy_add(p, &exit_rule),
+    const struct {
+        int nr;
+        const char *argname;
+        uint64_t value;
+        const char *why;
+    } core[] = {
+        {SYS_write, "fd", 1, "console"},
+        {SYS_clock_gettime, "clock", CLOCK_MONOTONIC, "monotonic clock"},
+        {SYS_clock_gettime, "clock", CLOCK_REALTIME, "wall clock"},
+        {SYS_epoll_pwait, "epfd", (uint64_t)epollfd, "yield"},
+        {SYS_timerfd_settime, "fd", (uint64_t)timerfd, "yield deadline"},
+        {SYS_arch_prctl, "code", ARCH_SET_FS, "TLS base"},
     };
+    struct policy_rule exit_rule = {.nr = SYS_exit_group, .why = "exit"};
 
-    return first_error(rc, sizeof rc / sizeof rc[0]);
+    /* In this order: the printed policy and its golden copies follow it. */
+    for (size_t i = 0; i < sizeof core / sizeof core[0]; i++) {
+        int rc = allow_eq(p, core[i].nr, core[i].argname, core[i].value,
+                          core[i].why);
+
+        if (rc != 0)
+            return rc;
+    }
+    return policy_add(p, &exit_rule);
 }
 
 /*

@@ -95,6 +95,7 @@ void policy_bpf_free(struct policy_bpf *bpf);
 int policy_install(const struct policy_bpf *bpf);
 
 /* The rules for humans, and as JSON for programs (print.c). */
+char *policy_call_name(int nr); /* x86_64 name, to be freed; NULL: none */
 void policy_print(const struct policy *p, const struct policy_bpf *bpf,
                   FILE *out);
 int policy_print_json(const struct policy *p, const struct policy_bpf *bpf,

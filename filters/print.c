@@ -17,8 +17,7 @@ static const char *const cmp_ops[] = {
     [POLICY_MASKED_EQ] = "masked==",
 };
 
-/* The x86_64 name of call nr, to be freed; NULL if libseccomp has none. */
-static char *call_name(int nr)
+char *policy_call_name(int nr)
 {
     return seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
 }
@@ -49,7 +48,7 @@ void policy_print(const struct policy *p, const struct policy_bpf *bpf,
                       : "kill the process (SIGSYS)");
     for (size_t i = 0; i < p->n; i++) {
         const struct policy_rule *r = &p->rules[i];
-        char *name = call_name(r->nr);
+        char *name = policy_call_name(r->nr);
 
         fprintf(out, "allow %s(%d)", name ? name : "unknown", r->nr);
         free(name);
@@ -82,7 +81,7 @@ static json_t *arg_json(const struct policy_arg *a)
 
 static json_t *rule_json(const struct policy_rule *r)
 {
-    char *name = call_name(r->nr);
+    char *name = policy_call_name(r->nr);
     json_t *args = json_array(), *rule = NULL;
 
     for (unsigned j = 0; args && j < r->nargs; j++)

@@ -66,8 +66,7 @@ static int block_capacity(int fd, const struct stat *st, uint64_t *capacity)
     return ioctl(fd, BLKGETSIZE64, capacity);
 }
 
-static int block_attach(struct device *d, const struct spt_opts *opts,
-                        char *err, size_t errlen)
+static int block_attach(struct device *d, char *err, size_t errlen)
 {
     uint64_t bs = d->opt->sector_size, capacity;
     bool ro = d->opt->readonly;
@@ -113,16 +112,16 @@ static int block_attach(struct device *d, const struct spt_opts *opts,
                             (unsigned long long)bs);
     d->entry->u.block_basic.capacity = capacity;
     d->entry->u.block_basic.block_size = (uint16_t)bs;
-    d->u.block.max_io =
-        spt_block_dev_max_io(block_max_io_offered(opts), capacity, bs);
     return 0;
 }
 
-static int block_add_rules(const struct device *d, struct policy *p)
+/* policy_add_block bounds the offer as the guest will (spt_abi.h). */
+static int block_add_rules(const struct device *d, const struct spt_opts *opts,
+                           struct policy *p)
 {
     return policy_add_block(p, d->fd, d->entry->u.block_basic.capacity,
                             d->entry->u.block_basic.block_size,
-                            d->u.block.max_io, d->opt->name);
+                            block_max_io_offered(opts), d->opt->name);
 }
 
 const struct device_ops block_ops = {

@@ -316,13 +316,13 @@ static int parse_device_option(const char *a, struct spt_opts *o,
             rc = add_device(o, ops, false, rest, err, errlen);
         else if (starts(a, ops->ro_option, &rest))
             rc = add_device(o, ops, true, rest, err, errlen);
-        else if (starts(a, ops->modifier, &rest))
+        else if (starts(a, ops->modifier, &rest)) {
             rc = split_name_value(rest, ops->modifier, ops->modifier_hint,
                                   m->name, &m->value, err, errlen);
-        else
+            if (rc == 0)
+                m->ops = ops;
+        } else
             continue;
-        if (rc == 0 && starts(a, ops->modifier, &rest))
-            m->ops = ops;
         return rc == 0 ? 1 : -1;
     }
     return 0;
@@ -521,8 +521,11 @@ void cmdline_guest(const struct spt_opts *o, char *buf)
     size_t len = 0;
 
     for (int i = 0; i < o->guest_argc; i++) {
-        size_t n = strlen(o->guest_argv[i]);
+        size_t n = strnlen(o->guest_argv[i], SPT_CMDLINE_SIZE);
 
+        /* Never past buf, even for opts cmdline_parse did not make. */
+        if (len + (i > 0) + n > SPT_CMDLINE_SIZE - 1)
+            break;
         if (i > 0)
             buf[len++] = ' ';
         memcpy(buf + len, o->guest_argv[i], n);

@@ -66,7 +66,8 @@ int cmdline_parse(int argc, char **argv, struct spt_opts *opts, char *err,
 
 /*
  * The guest's words joined with single spaces into buf, which holds
- * SPT_CMDLINE_SIZE bytes; cmdline_parse refused any longer command line.
+ * SPT_CMDLINE_SIZE bytes; cmdline_parse refused any longer command line
+ * (the words that would not fit are left out).
  */
 void cmdline_guest(const struct spt_opts *opts, char *buf);
 

@@ -165,7 +165,7 @@ int devices_attach(struct tender *t, char *err, size_t errlen)
     for (unsigned i = 0; i < t->ndevices; i++) {
         struct device *d = &t->devices[i];
 
-        if (d->ops->attach(d, &t->opts, err, errlen) == -1)
+        if (d->ops->attach(d, err, errlen) == -1)
             return -1;
         d->entry->b.hostfd = d->fd;
         d->entry->attached = true;
@@ -176,7 +176,7 @@ int devices_attach(struct tender *t, char *err, size_t errlen)
 int devices_add_rules(const struct tender *t, struct policy *p)
 {
     for (unsigned i = 0; i < t->ndevices; i++) {
-        int rc = t->devices[i].ops->add_rules(&t->devices[i], p);
+        int rc = t->devices[i].ops->add_rules(&t->devices[i], &t->opts, p);
 
         if (rc < 0)
             return rc;

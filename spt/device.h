@@ -37,10 +37,10 @@ struct device_ops {
                       size_t errlen);
     uint32_t mft_type; /* the manifest entries it attaches to */
     /* Open the host side and fill the manifest entry. */
-    int (*attach)(struct device *dev, const struct spt_opts *opts, char *err,
-                  size_t errlen);
+    int (*attach)(struct device *dev, char *err, size_t errlen);
     /* Add the device's rules to the allowlist; 0 or -errno. */
-    int (*add_rules)(const struct device *dev, struct policy *p);
+    int (*add_rules)(const struct device *dev, const struct spt_opts *opts,
+                     struct policy *p);
     bool polled; /* its fd goes in the guest's epoll set */
 };
 
@@ -53,11 +53,6 @@ struct device {
     struct mft_entry *entry; /* in the tender's manifest copy */
     unsigned index;          /* manifest index = the guest's handle */
     int fd;
-    union {
-        struct {
-            uint64_t max_io; /* largest multi-block request, 0: none */
-        } block;
-    } u;
 };
 
 /*

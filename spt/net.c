@@ -190,20 +190,20 @@ static int net_mac(struct device *d, char *err, size_t errlen)
     return 0;
 }
 
-static int net_attach(struct device *d, const struct spt_opts *opts,
-                      char *err, size_t errlen)
+static int net_attach(struct device *d, char *err, size_t errlen)
 {
     int rc = d->opt->fd >= 0 ? tap_adopt(d, err, errlen)
                              : tap_open(d, err, errlen);
 
-    (void)opts;
     if (rc == -1)
         return -1;
     return net_mac(d, err, errlen);
 }
 
-static int net_add_rules(const struct device *d, struct policy *p)
+static int net_add_rules(const struct device *d, const struct spt_opts *opts,
+                         struct policy *p)
 {
+    (void)opts;
     return policy_add_net(p, d->fd, d->opt->name);
 }
 
