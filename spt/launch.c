@@ -121,18 +121,15 @@ static size_t ps_text(const struct spt_opts *opts, char *buf, size_t size)
     return len;
 }
 
-/* A small /proc file, whole, without stdio; its length or -1. */
-static ssize_t proc_read(const char *path, char *buf, size_t size)
+/* A small /proc file from its descriptor, whole, without stdio; its
+ * length or -1. */
+static ssize_t text_read(int fd, char *buf, size_t size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     size_t len = 0;
     ssize_t n = 1;
 
-    if (fd == -1)
-        return -1;
     while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
         len += (size_t)n;
-    close(fd);
     if (n < 0)
         return -1;
     buf[len] = '\0';
@@ -379,19 +376,22 @@ static int vdso_query(int maps, uint64_t addr, const char *prefix,
                               .vma_name_size = sizeof name,
                               .vma_name_addr = (uint64_t)(uintptr_t)name};
 
-    if (ioctl(maps, PROCMAP_QUERY, &q) == -1 || q.vma_name_size == 0 ||
-        strncmp(name, prefix, strlen(prefix)) != 0)
+    if (ioctl(maps, PROCMAP_QUERY, &q) == -1)
         return -1;
+    if (q.vma_name_size == 0 || strncmp(name, prefix, strlen(prefix)) != 0) {
+        errno = ENOENT;
+        return -1;
+    }
     *r = (struct launch_range){q.vma_start, q.vma_end};
     return 0;
 }
 
 /* The same from the text of /proc/self/maps, where the ioctl is missing
  * (the tender's own maps are a few dozen lines). */
-static int vdso_scan(struct launch_vdso *v)
+static int vdso_scan(int fd, struct launch_vdso *v)
 {
     char maps[32768], *line, *next;
-    ssize_t len = proc_read("/proc/self/maps", maps, sizeof maps);
+    ssize_t len = text_read(fd, maps, sizeof maps);
     bool vdso = false;
 
     if (len <= 0 || (size_t)len == sizeof maps - 1)
@@ -413,8 +413,9 @@ static int vdso_scan(struct launch_vdso *v)
             continue;
         v->range[v->n++] = (struct launch_range){start, stop};
     }
-    /* The [vvar] pages alone would hand out a clock that faults. */
-    if (!vdso)
+    /* The vDSO needs its [vvar] pages, and they are nothing without it:
+     * either alone would hand out a clock that faults. */
+    if (!vdso || v->n < 2)
         v->n = 0;
     return 0;
 }
@@ -441,8 +442,10 @@ int launch_find_vdso(struct launch_vdso *v)
                vdso_query(maps, v->range[v->n - 1].start - 1, "[vvar",
                           &v->range[v->n]) == 0)
             v->n++;
+        if (v->n < 2)
+            v->n = 0; /* no [vvar] pages below it */
     } else if (errno == ENOTTY || errno == EINVAL) {
-        vdso_scan(v);
+        vdso_scan(maps, v);
     }
     close(maps);
     return v->n > 0 ? 0 : -1;
