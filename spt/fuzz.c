@@ -121,11 +121,11 @@ static int input_from_file(struct fuzz *f, const char *path, char *err,
 }
 
 /* The region the input is read into: shared, so that the fork server can
- * fill it for each child, and read-only for the guest. */
+ * fill it for each child, and read-only for the guest. The kernel rounds
+ * its size up to whole pages. */
 static int input_region(struct fuzz *f, char *err, size_t errlen)
 {
-    f->input_size = (4 + SPT_FUZZ_INPUT_MAX + SPT_PAGE_SIZE - 1) &
-                    ~(SPT_PAGE_SIZE - 1);
+    f->input_size = 4 + SPT_FUZZ_INPUT_MAX;
     f->input = mmap(NULL, f->input_size, PROT_READ | PROT_WRITE,
                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (f->input == MAP_FAILED)

@@ -425,7 +425,7 @@ static int vdso_scan(int fd, struct launch_vdso *v)
  * kept for a guest handed the vDSO clock. Without /proc they cannot be
  * found: no clock record then.
  */
-int launch_find_vdso(struct launch_vdso *v)
+void launch_find_vdso(struct launch_vdso *v)
 {
     uint64_t vdso = getauxval(AT_SYSINFO_EHDR);
     int maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -434,7 +434,7 @@ int launch_find_vdso(struct launch_vdso *v)
     if (maps == -1 || vdso == 0) {
         if (maps != -1)
             close(maps);
-        return -1;
+        return;
     }
     if (vdso_query(maps, vdso, "[vdso]", &v->range[0]) == 0) {
         v->n = 1;
@@ -448,7 +448,6 @@ int launch_find_vdso(struct launch_vdso *v)
         vdso_scan(maps, v);
     }
     close(maps);
-    return v->n > 0 ? 0 : -1;
 }
 
 uint64_t launch_handler(const struct launch *l)

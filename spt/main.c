@@ -132,7 +132,7 @@ static void policy_build(struct tender *t)
         die("cannot compile the seccomp filter: %s", strerror(-rc));
 }
 
-static int policy_show(const struct tender *t)
+static void policy_show(const struct tender *t)
 {
     int rc = 0;
 
@@ -144,7 +144,6 @@ static int policy_show(const struct tender *t)
         rc = -errno;
     if (rc != 0)
         die("cannot print the seccomp policy: %s", strerror(-rc));
-    return 0;
 }
 
 /*
@@ -201,12 +200,14 @@ int main(int argc, char **argv)
     if (fuzz_setup(&t, err, sizeof err) == -1)
         die_with(err);
     if (!t.opts.no_extensions)
-        (void)launch_find_vdso(&t.vdso); /* none: no vDSO clock */
+        launch_find_vdso(&t.vdso); /* none found: no vDSO clock */
     policy_build(&t);
     if (boot_write(&t, err, sizeof err) == -1)
         die_with(err);
 
-    if (t.opts.print_policy != PRINT_POLICY_NONE)
-        return policy_show(&t);
+    if (t.opts.print_policy != PRINT_POLICY_NONE) {
+        policy_show(&t);
+        return 0;
+    }
     guest_start(&t);
 }

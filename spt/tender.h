@@ -94,7 +94,7 @@ struct launch {
     void *stack; /* the signal stack */
     size_t stack_size;
 };
-int launch_find_vdso(struct launch_vdso *v);
+void launch_find_vdso(struct launch_vdso *v);
 int launch_prepare(const struct tender *t, struct launch *l, char *err,
                    size_t errlen);
 uint64_t launch_handler(const struct launch *l);
