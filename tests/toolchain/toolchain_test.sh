@@ -229,6 +229,12 @@ done
 run "$tender" --block:storage=../disk.img a.out --solo5:quiet
 expect_status 0 "solo5-spt-cc's a.out under solo5-spt"
 expect_out "storage attached" "solo5-spt-cc's a.out under solo5-spt"
+# An option's operand ending in .json is a file name, not a manifest.
+run "$bin/solo5-spt-cc" -o out.json -MD -MF deps.json ../blk_app.c ../blk.json
+expect_status 0 "solo5-spt-cc -o out.json -MF deps.json"
+expect_file_has deps.json blk_app.c "solo5-spt-cc -MF deps.json"
+run "$tender" --block:storage=../disk.img out.json --solo5:quiet
+expect_out "storage attached" "solo5-spt-cc -o out.json under solo5-spt"
 cd ..
 run "$bin/solo5-spt-cc" -o twice.spt app.o manifest.o blk.json
 checks=$((checks + 1))
