@@ -50,7 +50,9 @@ wanted() { # build|test
 [ $# -ge 1 ] || usage
 if [ "$1" = list ]; then
     [ $# = 2 ] || usage
-    wanted "$2" | tr ' ' '\n'
+    packages=$(wanted "$2") # not in a pipeline: usage's status stays
+    # shellcheck disable=SC2086 # a list of words
+    printf '%s\n' $packages
     exit 0
 fi
 if [ "$1" = hint ]; then
