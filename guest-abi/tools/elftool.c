@@ -17,10 +17,6 @@
 #include "elftool.h"
 #include "errf.h"
 
-#ifndef SPT_VERSION
-#define SPT_VERSION "unknown"
-#endif
-
 const char *elftool_prog = "solo5-elftool";
 
 struct command {

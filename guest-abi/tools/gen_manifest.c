@@ -13,14 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "loader.h"
 #include "elftool.h"
-
-#ifndef SPT_VERSION
-#define SPT_VERSION "unknown"
-#endif
 
 static bool name_ok(const char *s)
 {
@@ -35,12 +32,12 @@ static bool name_ok(const char *s)
     return true;
 }
 
+/* The type named s (the loader's names, which start at 1), or 0. */
 static uint32_t device_type(const char *s)
 {
-    if (strcmp(s, "BLOCK_BASIC") == 0)
-        return MFT_DEV_BLOCK_BASIC;
-    if (strcmp(s, "NET_BASIC") == 0)
-        return MFT_DEV_NET_BASIC;
+    for (uint32_t t = 1; mft_type_name(t) != NULL; t++)
+        if (strcmp(s, mft_type_name(t)) == 0)
+            return t;
     return 0;
 }
 
@@ -88,6 +85,8 @@ static void manifest_parse(const char *file, struct mft *m)
     size_t n;
 
     root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL && jerr.line < 1) /* not read at all */
+        elftool_fail("%s: %s", file, jerr.text);
     if (root == NULL)
         elftool_fail("%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
     if (!json_is_object(root))
@@ -143,6 +142,8 @@ static void note_write(FILE *out, const struct mft *m)
 int elftool_gen_manifest(const char *json, const char *out_c)
 {
     struct mft *m = calloc(1, MFT_MAX_SIZE);
+    struct stat st;
+    bool regular;
     FILE *out;
 
     if (m == NULL)
@@ -152,8 +153,14 @@ int elftool_gen_manifest(const char *json, const char *out_c)
     if (out == NULL)
         elftool_fail("%s: cannot create: %s", out_c, strerror(errno));
     note_write(out, m);
-    if (fclose(out) != 0)
+    /* No half-written source left for make to take as up to date (but a
+     * device or a pipe named as the output is not ours to remove). */
+    regular = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode);
+    if ((ferror(out) | fclose(out)) != 0) {
+        if (regular)
+            remove(out_c);
         elftool_fail("%s: write error", out_c);
+    }
     free(m);
     return 0;
 }

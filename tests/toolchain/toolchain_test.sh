@@ -105,6 +105,21 @@ run "$bin/solo5-elftool" gen-manifest type.json bad.c
 expect_refused '"type" must be "BLOCK_BASIC" or "NET_BASIC"' "an unknown type"
 run "$bin/solo5-elftool" gen-manifest two.json /nonexistent/m.c
 expect_refused '/nonexistent/m.c: cannot create' "an output it cannot create"
+run "$bin/solo5-elftool" gen-manifest missing.json bad.c
+expect_refused '^solo5-elftool: missing.json: unable to open' "a missing manifest"
+# A write that fails leaves no half file: no room past 512 bytes (a file
+# size limit; the one line on stderr fits), for more C than that.
+{
+    printf '{"type": "solo5.manifest", "version": 1, "devices": [\n'
+    for i in 1 2 3 4 5 6 7 8 9; do
+        printf '{"name": "d%s", "type": "NET_BASIC"},\n' "$i"
+    done
+    printf '{"name": "d10", "type": "NET_BASIC"}]}\n'
+} >ten.json
+run sh -c 'trap "" XFSZ; ulimit -f 1; exec "$0" gen-manifest ten.json bad.c' \
+    "$bin/solo5-elftool"
+expect_refused 'bad.c: write error' "a full disk"
+expect_absent bad.c "a failed write"
 
 # --- x86_64-solo5-none-static-cc: what compiles, what links ---------------
 run "$bin/$T-cc"
