@@ -157,6 +157,7 @@ install: $(TENDER) $(SDK_FILES) $(MAN_PAGE)
 	install -m 644 $(SDK_TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/solo5-spt
 	install -m 644 $(SDK_ABI_HEADERS) \
 	    $(DESTDIR)$(PREFIX)/include/solo5-spt/solo5
+	rm -rf $(DESTDIR)$(PREFIX)/include/solo5-spt/$(notdir $(SDK_COMPILER_DIR))
 	cp -R $(SDK_COMPILER_DIR) $(DESTDIR)$(PREFIX)/include/solo5-spt/
 	{ echo "prefix=$(PREFIX)"; \
 	  { echo "Name: solo5-bindings-spt"; \

@@ -62,7 +62,7 @@ $(SDK_SH): guest-abi/toolchain/sdk.sh.in
 	@mkdir -p $(@D)
 	sed 's|@VERSION@|$(VERSION)|' $< >$@
 
-$(SDK_CC) $(SDK)/bin/$(SOLO5_TRIPLE)-cc: guest-abi/toolchain/cc
+$(SDK_CC): guest-abi/toolchain/cc
 	@mkdir -p $(@D)
 	cp $< $@
 $(SDK)/bin/$(SOLO5_TRIPLE)-%: guest-abi/toolchain/%
