@@ -103,12 +103,12 @@ $(BINDINGS_LIB): $(BINDINGS_OBJS)
 	@mkdir -p $(@D)
 	ld -r -o $@ $^
 
-# The spt bindings without their ABI1 note (and the debug information that
-# points into it), with a default solo5_app_main: see stub/app_main.c.
-$(B)/guest/stub_with_note.o: $(BINDINGS_LIB) $(B)/guest/guest-abi/stub/app_main.o
+# The spt bindings without their ABI1 note, with a default solo5_app_main:
+# see stub/app_main.c.
+$(STUB_LIB): $(filter-out %/abi_note.o,$(BINDINGS_OBJS)) \
+	$(B)/guest/guest-abi/stub/app_main.o
+	@mkdir -p $(@D)
 	ld -r -o $@ $^
-$(STUB_LIB): $(B)/guest/stub_with_note.o
-	objcopy --strip-debug --remove-section=.note.solo5.abi $< $@
 
 $(B)/guest/default_manifest.c: guest-abi/default_manifest.json $(SDK_ELFTOOL)
 	@mkdir -p $(@D)

@@ -1,9 +1,7 @@
 /*
- * notes.c: what makes an ELF file an spt guest.
- *
- * The ABI1 note (target spt, version 2) in a PT_NOTE of its own, and a
- * PT_INTERP that no host has, so that the host kernel refuses to exec the
- * file directly.
+ * abi_note.c: the ABI1 note (target spt, version 2), in a PT_NOTE of its
+ * own: what makes an ELF file an spt guest. The stub bindings are the spt
+ * bindings without this file.
  */
 #include "solo5/elf_abi.h"
 
@@ -24,6 +22,3 @@ __attribute__((section(".note.solo5.abi"), aligned(4),
     .desc = {.abi_target = SOLO5_ABI_TARGET_SPT,
              .abi_version = SOLO5_SPT_ABI_VERSION},
 };
-
-__attribute__((section(".interp"), used)) static const char interp[] =
-    SOLO5_SPT_INTERP;
