@@ -298,6 +298,17 @@ static bool starts(const char *s, const char *option, const char **rest)
     return true;
 }
 
+bool cmdline_attaches(const char *word, const struct device_ops *ops,
+                      const char *name)
+{
+    size_t n = strlen(name);
+    const char *rest;
+
+    return (starts(word, ops->option, &rest) ||
+            starts(word, ops->ro_option, &rest)) &&
+           strncmp(rest, name, n) == 0 && rest[n] == '=';
+}
+
 /*
  * A device option: 1, with a modifier stored in *m (else m->ops is NULL);
  * not a device option: 0; a bad one: -1.

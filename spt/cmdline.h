@@ -74,6 +74,11 @@ void cmdline_guest(const struct spt_opts *opts, char *buf);
 /* A decimal number without sign, spaces or leading garbage, at most max. */
 int cmdline_parse_number(const char *s, uint64_t max, uint64_t *out);
 
+/* Whether word attaches name as an ops device would: OPTION:NAME=... or
+ * RO_OPTION:NAME=... */
+bool cmdline_attaches(const char *word, const struct device_ops *ops,
+                      const char *name);
+
 /* Parse "xx:xx:xx:xx:xx:xx". */
 int cmdline_parse_mac(const char *s, uint8_t mac[6]);
 

@@ -100,27 +100,17 @@ static const char *misplaced_option(const struct tender *t,
                                     const struct mft_entry *e)
 {
     const struct device_ops *ops = kind_of_type(e->type);
-    size_t name_len = strlen(e->name);
 
-    for (int i = 0; ops && i < t->opts.guest_argc; i++) {
-        const char *w = t->opts.guest_argv[i];
-        const char *opts[] = {ops->option, ops->ro_option};
-
-        for (size_t j = 0; j < 2; j++) {
-            size_t n = opts[j] ? strlen(opts[j]) : 0;
-
-            if (n && strncmp(w, opts[j], n) == 0 && w[n] == ':' &&
-                strncmp(w + n + 1, e->name, name_len) == 0 &&
-                w[n + 1 + name_len] == '=')
-                return w;
-        }
-    }
+    for (int i = 0; ops && i < t->opts.guest_argc; i++)
+        if (cmdline_attaches(t->opts.guest_argv[i], ops, e->name))
+            return t->opts.guest_argv[i];
     return NULL;
 }
 
 /* One line naming every declared device that no option attaches. */
 static int missing_report(const struct tender *t, char *err, size_t errlen)
 {
+    const char *word = NULL;
     unsigned missing = 0;
     size_t len;
 
@@ -134,21 +124,18 @@ static int missing_report(const struct tender *t, char *err, size_t errlen)
         const struct mft_entry *e = &t->mft->e[i];
         const struct device_ops *ops = kind_of_type(e->type);
 
+        if (!entry_missing(t, e) || ops == NULL)
+            continue;
         len = strlen(err);
-        if (entry_missing(t, e) && ops)
-            errf(err + len, errlen - len, " %s:%s=%s", ops->option, e->name,
-                 ops->value_hint);
+        errf(err + len, errlen - len, " %s:%s=%s", ops->option, e->name,
+             ops->value_hint);
+        if (word == NULL)
+            word = misplaced_option(t, e);
     }
-    for (unsigned i = 1; i < t->mft->entries; i++) {
-        const struct mft_entry *e = &t->mft->e[i];
-        const char *word = entry_missing(t, e) ? misplaced_option(t, e) : NULL;
-
-        len = strlen(err);
-        if (word)
-            return errf(err + len, errlen - len, " ('%s' comes after KERNEL, "
-                        "so it is one of the guest's words: options go "
-                        "before KERNEL)", word);
-    }
+    len = strlen(err);
+    if (word)
+        errf(err + len, errlen - len, " ('%s' comes after KERNEL, so it is "
+             "one of the guest's words: options go before KERNEL)", word);
     return -1;
 }
 
