@@ -83,7 +83,7 @@ const char *cmdline_usage(void)
         size += strlen((*k)->usage);
     text = malloc(size);
     if (text == NULL)
-        return usage_head; /* out of memory: the options at least */
+        return NULL;
     strcpy(text, usage_head);
     for (const struct device_ops *const *k = device_kinds; *k; k++)
         strcat(text, (*k)->usage);

@@ -82,7 +82,7 @@ bool cmdline_attaches(const char *word, const struct device_ops *ops,
 /* Parse "xx:xx:xx:xx:xx:xx". */
 int cmdline_parse_mac(const char *s, uint8_t mac[6]);
 
-/* The whole of --help. */
+/* The whole of --help; NULL when out of memory. */
 const char *cmdline_usage(void);
 
 /* The option as the operator wrote it: "--block-ro", "--net", ... */

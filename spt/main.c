@@ -176,7 +176,11 @@ int main(int argc, char **argv)
     if (cmdline_parse(argc, argv, &t.opts, err, sizeof err) == -1)
         die_with(err);
     if (t.opts.help) {
-        fputs(cmdline_usage(), stdout);
+        const char *usage = cmdline_usage();
+
+        if (usage == NULL)
+            die("--help: out of memory");
+        fputs(usage, stdout);
         return 0;
     }
     if (t.opts.version) {
