@@ -44,7 +44,8 @@ $(E2E_TESTS): $(B)/tests/e2e/%: $(B)/host/tests/e2e/%.o $(E2E_LIB)
 	@mkdir -p $(@D)
 	$(TEST_LINK) -o $@ $^ $(E2E_LDLIBS) -lcmocka
 # Those that read the allowlist (tests/lib/allowlist.c) and the SDK's JSON.
-E2E_ALLOWLIST := $(addprefix $(B)/tests/e2e/test_,guests block escape)
+E2E_ALLOWLIST := $(addprefix $(B)/tests/e2e/test_,guests block escape \
+	process)
 $(E2E_ALLOWLIST): $(B)/host/tests/lib/allowlist.o
 $(E2E_ALLOWLIST) $(B)/tests/e2e/test_sdk: E2E_LDLIBS := -ljansson
 $(B)/tests/e2e/test_escape: $(B)/host/tests/e2e/escape_i386.o \

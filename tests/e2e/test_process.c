@@ -28,8 +28,10 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/filter.h>
 #include <cmocka.h>
 
+#include "allowlist.h"
 #include "e2e.h"
 #include "files.h"
 #include "solo5/spt_abi.h"
@@ -445,12 +447,14 @@ static void test_maps_golden(void **state)
  * letters every 8 or 9 bytes, and the marker is what is looked for: any
  * piece of the secret of 14 bytes or more holds a whole one, so a
  * fragment is found too (the tail a vector register held, one directory
- * of a path).
+ * of a path). A needle of binary bytes has its length in len (0: a
+ * string).
  */
 struct needle {
     const char *what;
     char text[PATH_MAX];
     bool found;
+    size_t len;
 };
 
 /* prefix, then MARKER00/MARKER01/... (with sep) up to len bytes. */
@@ -533,7 +537,8 @@ static void memory_scan(pid_t pid, struct needle *n, size_t count)
 
             assert_int_equal(pread(mem, buf, want, (off_t)at), (ssize_t)want);
             for (size_t i = 0; i < count; i++)
-                if (memmem(buf, want, n[i].text, strlen(n[i].text)))
+                if (memmem(buf, want, n[i].text,
+                           n[i].len ? n[i].len : strlen(n[i].text)))
                     n[i].found = true;
         }
         mappings++;
@@ -544,7 +549,33 @@ static void memory_scan(pid_t pid, struct needle *n, size_t count)
     print_message("%u mappings, %lu KiB read:\n", mappings, kib);
     for (size_t i = 0; i < count; i++)
         print_message("  %-10s %-48s %s\n", n[i].found ? "FOUND" : "not found",
-                      n[i].what, n[i].text);
+                      n[i].what, n[i].len ? "(binary)" : n[i].text);
+}
+
+/*
+ * The BPF program the tender run with words (its options and KERNEL)
+ * installs, as the kernel gets it, into n: the whole of it, so it cannot
+ * turn up by chance.
+ */
+static void bpf_needle(const char *const *words, struct needle *n)
+{
+    json_t *policy = allowlist_load(words);
+    const json_t *bpf = json_object_get(policy, "bpf");
+    size_t count = json_array_size(bpf);
+    struct sock_filter f;
+
+    assert_true(count > 0 && count * sizeof f <= sizeof n->text);
+    for (size_t i = 0; i < count; i++) {
+        const char *s = json_string_value(json_array_get(bpf, i));
+        unsigned code, jt, jf, k;
+
+        assert_non_null(s);
+        assert_int_equal(sscanf(s, "%x %x %x %x", &code, &jt, &jf, &k), 4);
+        f = (struct sock_filter){code, jt, jf, k};
+        memcpy(n->text + i * sizeof f, &f, sizeof f);
+    }
+    n->len = count * sizeof f;
+    json_decref(policy);
 }
 
 /*
@@ -577,25 +608,27 @@ static void passwd_line(const char *user, char *line, char *ids,
 /*
  * As root, with the tender started as urunc would start it (secrets in
  * its environment, a long device path, --x-user): none of it may be in
- * the guest's memory, alone or under --x-supervise; the guest's own
+ * the guest's memory, alone or under --x-supervise, nor its BPF program
+ * (the tender clears its copy once the kernel has it); the guest's own
  * words are (the control, which shows the scan finds what is there).
  */
 static void test_memory_scan(void **state)
 {
     char blk[PATH_MAX + 32], bin[PATH_MAX];
     struct needle n[] = {
-        {"DATABASE_URL (environment, marker)", "DBSEC", false},
-        {"its name", "DATABASE_URL", false},
-        {"GLIBC_TUNABLES (marker)", "TUNSEC", false},
-        {"its name", "GLIBC_TUNABLES", false},
-        {"LD_LIBRARY_PATH (marker)", "LDLSEC", false},
-        {"its name", "LD_LIBRARY_PATH", false},
-        {"the device path (marker)", "DEVSEC", false},
-        {"the --x-user's /etc/passwd line", "", false},
-        {"its UID:GID", "", false},
-        {"its shell", "", false},
-        {"the tender's directory", "", false},
-        {"the guest's own word (the control)", "GUESTWORD_b2e8", false},
+        {"DATABASE_URL (environment, marker)", "DBSEC", false, 0},
+        {"its name", "DATABASE_URL", false, 0},
+        {"GLIBC_TUNABLES (marker)", "TUNSEC", false, 0},
+        {"its name", "GLIBC_TUNABLES", false, 0},
+        {"LD_LIBRARY_PATH (marker)", "LDLSEC", false, 0},
+        {"its name", "LD_LIBRARY_PATH", false, 0},
+        {"the device path (marker)", "DEVSEC", false, 0},
+        {"the --x-user's /etc/passwd line", "", false, 0},
+        {"its UID:GID", "", false, 0},
+        {"its shell", "", false, 0},
+        {"the tender's directory", "", false, 0},
+        {"its compiled BPF program", "", false, 0},
+        {"the guest's own word (the control)", "GUESTWORD_b2e8", false, 0},
     };
     const size_t count = sizeof n / sizeof n[0];
     const char *alone[] = {e2e.tender, MEM_OPT, "--x-user=nobody", blk,
@@ -617,8 +650,11 @@ static void test_memory_scan(void **state)
 
     for (int supervise = 0; supervise <= 1; supervise++) {
         const char *const *argv = supervise ? supervised : alone;
-        pid_t pid = run_start(argv, &o);
+        pid_t pid;
 
+        /* Its own program: --x-supervise changes the default action. */
+        bpf_needle(argv + 1, &n[11]);
+        pid = run_start(argv, &o);
         assert_true(pid > 0);
         print_message("%s:\n", supervise ? "--x-supervise, the guest's "
                                            "process"
